@@ -1,0 +1,35 @@
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+export LEARNING_HOME ?= $(CURDIR)/.learning
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: install demo test ui bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# The CPU build of torch lies on disk; installing it first keeps pip from pulling a CUDA build.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[train,embed,dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(VENV)/bin/learning-pipeline demo
+
+test: install
+	$(VENV)/bin/python -m pytest -q learning_pipeline_tests
+
+ui: install
+	mkdir -p $(DAGSTER_HOME)
+	cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
+	(set -m; $(VENV)/bin/learning-pipeline serve --host 127.0.0.1 --port 8000 & \
+	 $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000)
+
+bench: install
+	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf .learning .dagster_home

@@ -1,0 +1,149 @@
+"""Capture-layer assets: the landing zone, validated and redacted, as daily lake partitions."""
+
+from __future__ import annotations
+
+import polars as pl
+
+import dagster as dg
+
+from learning_pipeline.capture import checks
+from learning_pipeline.capture.decisions import latest_outcomes, with_latest_outcomes
+from learning_pipeline.capture.processing import QUARANTINE_SCHEMA, QUARANTINE_TABLE, STATS_TABLE, process_partition, table_schema
+from learning_pipeline.capture.wire import TRACE_KINDS
+from learning_pipeline.metadata import markdown_preview, table_schema_metadata
+from learning_pipeline.partitions import daily_partitions
+from learning_pipeline.resources import LearningHome
+
+RAW_TABLES = [spec.table for spec in TRACE_KINDS.values()]
+CAPTURE_KEYS = [dg.AssetKey(t) for t in [*RAW_TABLES, QUARANTINE_TABLE]]
+
+_DESCRIPTIONS = {
+    "decision": "Decision traces as they arrived (outcomes joined later in `decision_traces`).",
+    "decision_outcome": "Outcomes that arrived after their decision, by the day they were recorded.",
+    "code_artifact": "Code artifacts: versions, quality trajectory and patterns used.",
+    "design_choice": "Design choices: app soul, typography, colour, motion, layout, visual scores.",
+    "error_recovery": "Error recoveries: the error, the recovery journey and the successful fix.",
+    "pattern_usage": "Feedback: did a library pattern work in a build.",
+    "strategy_outcome": "Feedback: did a build strategy work in a context.",
+    "build_summary": "Feedback: one summary per build, what the learning metrics are computed from.",
+}
+
+
+def _spec(table: str, description: str, schema: dict) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        table,
+        group_name="capture",
+        kinds={"parquet", "polars"},
+        description=description,
+        metadata={"dagster/column_schema": table_schema_metadata(schema)},
+    )
+
+
+def _check_specs() -> list[dg.AssetCheckSpec]:
+    specs = []
+    for spec in TRACE_KINDS.values():
+        specs += [
+            dg.AssetCheckSpec("unique_ids", asset=spec.table, description="One row per record id in a partition."),
+            dg.AssetCheckSpec("schema_as_declared", asset=spec.table, description="Parquet schema equals the declared one."),
+            dg.AssetCheckSpec("secrets_redacted", asset=spec.table, description="A second redaction pass finds nothing."),
+        ]
+    specs.append(
+        dg.AssetCheckSpec("lines_accounted", asset=QUARANTINE_TABLE, description="accepted + quarantined = lines read.")
+    )
+    return specs
+
+
+@dg.multi_asset(
+    specs=[
+        *[_spec(spec.table, _DESCRIPTIONS[kind], table_schema(spec)) for kind, spec in TRACE_KINDS.items()],
+        _spec(QUARANTINE_TABLE, "Lines that failed validation, with source file, line, record id and a reason naming the field.", QUARANTINE_SCHEMA),
+    ],
+    check_specs=_check_specs(),
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    op_tags={"learning/capture": "true"},
+)
+def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHome):
+    """Validate and redact every landing file of the day(s) and replace the lake partitions."""
+    settings = learning_home.settings()
+    lake, landing = learning_home.lake(), learning_home.landing()
+    first = daily_partitions.get_first_partition_key()
+    partitions = context.partition_keys
+    totals = {"lines_read": 0, "accepted": 0, "quarantined": 0, "superseded": 0, "redactions": 0}
+    redactions_by_kind: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    for number, partition in enumerate(partitions, start=1):
+        files = landing.files_for(partition, first)
+        stats = process_partition(files, partition, settings.partition_start, lake, settings.limits, log=context.log.debug)
+        # Remember which landing files produced this partition: the sensor's change detector.
+        fingerprint = landing.fingerprint(files)
+        lake.write(STATS_TABLE, pl.DataFrame([{**stats.as_row(), "landing_fingerprint": fingerprint}]), partition)
+        for key in ("lines_read", "accepted", "quarantined", "superseded"):
+            totals[key] += getattr(stats, key)
+        totals["redactions"] += sum(stats.redactions.values())
+        for kind, n in stats.redactions.items():
+            redactions_by_kind[kind] = redactions_by_kind.get(kind, 0) + n
+        for reason, n in stats.quarantine_reasons.items():
+            reasons[reason] = reasons.get(reason, 0) + n
+        context.log.info(
+            f"[{number}/{len(partitions)}] {partition}: {stats.lines_read} lines from {len(files)} files, "
+            f"{stats.accepted} accepted, {stats.quarantined} quarantined, {sum(stats.redactions.values())} redactions"
+        )
+
+    for kind, spec in TRACE_KINDS.items():
+        frame = lake.read(spec.table, partitions, schema=table_schema(spec))
+        yield dg.MaterializeResult(
+            asset_key=spec.table,
+            metadata={
+                "dagster/row_count": frame.height,
+                "partitions": len(partitions),
+                "redactions": int(frame.get_column("redactions").sum() or 0) if frame.height else 0,
+                "quarantined_lines_of_partition": totals["quarantined"],
+                "preview": markdown_preview(frame, [c for c in table_schema(spec) if c not in ("payload",)][:8]),
+            },
+        )
+        yield checks.check_unique_ids(lake, spec, partitions)
+        yield checks.check_schema_as_declared(lake, spec, partitions)
+        yield checks.check_secrets_redacted(lake, spec, partitions)
+
+    quarantine = lake.read(QUARANTINE_TABLE, partitions, schema=QUARANTINE_SCHEMA)
+    yield dg.MaterializeResult(
+        asset_key=QUARANTINE_TABLE,
+        metadata={
+            "dagster/row_count": quarantine.height,
+            **{k: v for k, v in totals.items()},
+            "redactions_by_kind": dg.MetadataValue.json(redactions_by_kind),
+            "quarantine_reasons": dg.MetadataValue.json(reasons),
+            "preview": markdown_preview(quarantine, ["source_file", "source_line", "kind", "record_id", "field", "reason"]),
+        },
+    )
+    yield checks.check_lines_accounted(lake, landing, partitions, first, RAW_TABLES)
+
+
+@dg.asset(
+    group_name="capture",
+    kinds={"parquet", "polars"},
+    deps=[
+        dg.AssetDep("raw_decisions", partition_mapping=dg.AllPartitionMapping()),
+        dg.AssetDep("raw_decision_outcomes", partition_mapping=dg.AllPartitionMapping()),
+    ],
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def decision_traces(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
+    """Every decision with its newest outcome, whichever day each of them landed."""
+    lake = learning_home.lake()
+    decisions = lake.read("raw_decisions", schema=table_schema(TRACE_KINDS["decision"]))
+    late = lake.read("raw_decision_outcomes", schema=table_schema(TRACE_KINDS["decision_outcome"]))
+    outcomes = latest_outcomes(decisions, late)
+    joined = with_latest_outcomes(decisions, outcomes)
+    lake.write("decision_traces", joined)
+    with_outcome = joined.filter(pl.col("outcome").is_not_null()).height
+    context.log.info(f"{joined.height} decisions, {with_outcome} with an outcome")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": joined.height,
+            "with_outcome": with_outcome,
+            "outcomes_from_late_events": int(joined.get_column("outcome_source").eq("late").sum()) if joined.height else 0,
+            "dagster/column_schema": table_schema_metadata(dict(joined.schema)),
+        }
+    )

@@ -1,0 +1,96 @@
+"""Watch the landing zone and request the partitions whose files changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import dagster as dg
+import polars as pl
+
+from learning_pipeline.capture.processing import STATS_TABLE
+from learning_pipeline.partitions import daily_partitions
+from learning_pipeline.resources import LearningHome
+
+CAPTURE_KEY_TAG = "learning/capture_key"
+# Changed days further apart than this go to separate runs instead of one long range.
+MAX_GAP_DAYS = 7
+
+
+def changed_partitions(learning_home: LearningHome, first_partition: str, last_partition: str) -> dict[str, str]:
+    """partition -> fingerprint of its landing files, for partitions the lake has not caught up with."""
+    landing, lake = learning_home.landing(), learning_home.lake()
+    wanted = sorted({max(p, first_partition) for p in landing.partitions() if p <= last_partition})
+    changed = {}
+    for partition in wanted:
+        fingerprint = landing.fingerprint(landing.files_for(partition, first_partition))
+        stats_path = lake.partition_path(STATS_TABLE, partition)
+        done = None
+        if stats_path.exists():
+            stats = pl.read_parquet(stats_path)
+            if "landing_fingerprint" in stats.columns:
+                done = stats.get_column("landing_fingerprint")[0]
+        if done != fingerprint:
+            changed[partition] = fingerprint
+    return changed
+
+
+def contiguous_ranges(partitions: list[str], max_gap_days: int = MAX_GAP_DAYS) -> list[tuple[str, str]]:
+    ranges: list[tuple[str, str]] = []
+    for partition in sorted(partitions):
+        day = dt.date.fromisoformat(partition)
+        if ranges and (day - dt.date.fromisoformat(ranges[-1][1])).days <= max_gap_days:
+            ranges[-1] = (ranges[-1][0], partition)
+        else:
+            ranges.append((partition, partition))
+    return ranges
+
+
+def capture_run_requests(context, learning_home: LearningHome) -> list[dg.RunRequest]:
+    keys = daily_partitions.get_partition_keys(dynamic_partitions_store=context.instance)
+    changed = changed_partitions(learning_home, keys[0], keys[-1])
+    requests = []
+    for start, end in contiguous_ranges(list(changed)):
+        consumed = "\n".join(f"{p}={changed[p]}" for p in sorted(changed) if start <= p <= end)
+        capture_key = hashlib.sha256(consumed.encode()).hexdigest()[:16]
+        # The run key names the files consumed. Dagster never re-runs a key, so a failed run
+        # is retried under a new key that counts the failures, instead of being skipped forever.
+        failed = len(
+            context.instance.get_run_records(
+                dg.RunsFilter(tags={CAPTURE_KEY_TAG: capture_key}, statuses=[dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED])
+            )
+        )
+        tags = {CAPTURE_KEY_TAG: capture_key}
+        if start == end:
+            requests.append(dg.RunRequest(run_key=f"capture:{capture_key}:{failed}", partition_key=start, tags=tags))
+        else:
+            tags |= {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+            requests.append(dg.RunRequest(run_key=f"capture:{capture_key}:{failed}", tags=tags))
+    return requests
+
+
+def build_landing_sensor(capture_job) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="landing_zone_sensor",
+        job=capture_job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Requests capture runs for the days whose landing files changed.",
+    )
+    def landing_zone_sensor(context: dg.SensorEvaluationContext, learning_home: LearningHome):
+        # A run already queued or in progress for the same files is not requested again.
+        requests = [
+            r for r in capture_run_requests(context, learning_home)
+            if not context.instance.get_run_records(
+                dg.RunsFilter(
+                    tags={CAPTURE_KEY_TAG: r.tags[CAPTURE_KEY_TAG]},
+                    statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED],
+                ),
+                limit=1,
+            )
+        ]
+        if not requests:
+            return dg.SkipReason("landing zone and lake agree")
+        return dg.SensorResult(run_requests=requests)
+
+    return landing_zone_sensor

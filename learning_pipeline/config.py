@@ -1,0 +1,71 @@
+"""Where the pipeline keeps its data and the evolution config, in one place.
+
+Everything a user may want to tune (paths, partition start, thresholds, intervals) lives
+here so that a reader finds a gate threshold or a pair rule in one step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The builder has months of history; partitions reach back this far unless overridden by
+# LEARNING_PARTITION_START. Traces older than this are quarantined, never dropped.
+DEFAULT_PARTITION_START = "2025-06-01"
+
+
+@dataclass(frozen=True)
+class EvolutionConfig:
+    """The flywheel's thresholds (PLAN.md, "Cycle Configuration")."""
+
+    preference_threshold: int = 500
+    evaluation_interval: str = "weekly"
+    pattern_update_interval: str = "daily"
+    min_judgment_confidence: float = 0.7
+    promotion_improvement_threshold: float = 0.05
+    regression_tolerance: float = 0.02
+
+
+@dataclass(frozen=True)
+class CaptureLimits:
+    """Limits the validator enforces on one landing line."""
+
+    max_line_bytes: int = 8 * 1024 * 1024
+    max_text_chars: int = 1_000_000  # any single string field (code, stack trace, thinking trace)
+
+
+@dataclass(frozen=True)
+class LearningSettings:
+    home: Path
+    partition_start: dt.date
+    evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
+    limits: CaptureLimits = field(default_factory=CaptureLimits)
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def adapters_dir(self) -> Path:
+        return self.home / "adapters"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @classmethod
+    def from_env(cls) -> "LearningSettings":
+        home = Path(os.environ.get("LEARNING_HOME", ".learning")).resolve()
+        start = os.environ.get("LEARNING_PARTITION_START", DEFAULT_PARTITION_START)
+        return cls(home=home, partition_start=dt.date.fromisoformat(start))
+
+
+def partition_start_from_env() -> str:
+    """The partition start date as Dagster wants it (read at definition-load time)."""
+    return os.environ.get("LEARNING_PARTITION_START", DEFAULT_PARTITION_START)

@@ -1,0 +1,11 @@
+"""The code location: every layer's definitions merged, with the shared resources."""
+
+import dagster as dg
+
+from learning_pipeline.capture import definitions as capture
+from learning_pipeline.resources import LearningHome
+
+defs = dg.Definitions.merge(
+    capture.definitions(),
+    dg.Definitions(resources={"learning_home": LearningHome.from_env()}),
+)

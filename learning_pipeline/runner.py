@@ -1,0 +1,101 @@
+"""Materialize the asset graph in process, stage by stage, for every partition that has data.
+
+A stage is a run of assets sharing one partitioning, in dependency order: all daily assets
+of a stage go in one ranged run (single-run backfill policy), unpartitioned ones in one run.
+Used by `learning-pipeline run` and `demo`; the UI and the sensors do the same through the daemon.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from learning_pipeline.config import LearningSettings
+
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+
+
+def ensure_dagster_home(settings: LearningSettings) -> Path:
+    """DAGSTER_HOME as configured, or one beside the lake so runs show up in `make ui`."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster_home"))).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    return home
+
+
+@dataclass
+class Stage:
+    keys: list[dg.AssetKey]
+    partitioned: bool
+
+
+def plan_stages(defs: dg.Definitions, selection: list[str] | None = None) -> list[Stage]:
+    graph = defs.resolve_asset_graph()
+    wanted = None
+    if selection:
+        wanted = dg.AssetSelection.from_coercible(selection).resolve(graph)
+    stages: list[Stage] = []
+    for level in graph.toposorted_asset_keys_by_level:
+        for key in sorted(level):
+            node = graph.get(key)
+            if not node.is_materializable or (wanted is not None and key not in wanted):
+                continue
+            partitioned = node.partitions_def is not None
+            # Keys of one multi-asset must run together; they share a level here.
+            if stages and stages[-1].partitioned == partitioned and not _depends_on(graph, key, stages[-1].keys):
+                stages[-1].keys.append(key)
+            else:
+                stages.append(Stage([key], partitioned))
+    return stages
+
+
+def _depends_on(graph, key, keys) -> bool:
+    return bool(set(graph.get(key).parent_keys) & set(keys))
+
+
+def partition_range(partitions_def: dg.PartitionsDefinition, with_data: list[str]) -> tuple[str, str] | None:
+    keys = partitions_def.get_partition_keys()
+    present = sorted(set(keys) & set(with_data))
+    return (present[0], present[-1]) if present else None
+
+
+def materialize_stages(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    partitions_with_data: list[str],
+    selection: list[str] | None = None,
+    progress=None,
+) -> list[tuple[Stage, dg.ExecuteInProcessResult | None]]:
+    from learning_pipeline.partitions import daily_partitions
+
+    assets = list(defs.assets or [])
+    resources = defs.resources or {}
+    results = []
+    for stage in plan_stages(defs, selection):
+        tags = {}
+        if stage.partitioned:
+            span = partition_range(daily_partitions, partitions_with_data)
+            if span is None:
+                results.append((stage, None))
+                continue
+            tags = {"dagster/asset_partition_range_start": span[0], "dagster/asset_partition_range_end": span[1]}
+        if progress:
+            progress(stage)
+        result = dg.materialize(
+            assets,
+            selection=stage.keys,
+            instance=instance,
+            resources=resources,
+            tags=tags,
+            run_config=QUIET_LOGS,
+            raise_on_error=False,
+        )
+        results.append((stage, result))
+        if not result.success:
+            break
+    return results
