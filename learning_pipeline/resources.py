@@ -1,6 +1,5 @@
 """Resources shared by every layer: where the pipeline's data lives."""
 
-from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path

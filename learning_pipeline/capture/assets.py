@@ -1,6 +1,5 @@
 """Capture-layer assets: the landing zone, validated and redacted, as daily lake partitions."""
 
-from __future__ import annotations
 
 import polars as pl
 

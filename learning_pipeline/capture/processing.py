@@ -407,9 +407,9 @@ def _route_check(kind, frame, day, partition_start, bad) -> pl.DataFrame:
     wire = {c.name: c.wire_name for c in stamps}
     frame = frame.with_columns(pl.col(c.name).alias(f"_raw_{c.name}") for c in stamps)
     frame = _parse_timestamps(frame, [c.name for c in stamps])
-    frame = frame.with_columns(pl.coalesce(spec.date_field, "received_at").alias(spec.date_field))
+    frame = frame.with_columns(pl.coalesce(spec.date_field, "received_at").alias("_when"))
     start = dt.datetime.combine(partition_start, dt.time(), dt.timezone.utc)
-    when = pl.col(spec.date_field)
+    when = pl.col("_when")
     reasons = [
         # A date that matched the wire pattern but is not a calendar date (2026-02-30) parsed to null.
         *(
@@ -433,6 +433,8 @@ def _route_check(kind, frame, day, partition_start, bad) -> pl.DataFrame:
     rejected = frame.filter(pl.col("_bad_reason").is_not_null())
     for index, field_name, reason in rejected.select("_index", "_bad_field", "_bad_reason").iter_rows():
         bad.append((index, kind, field_name, reason))
-    return frame.filter(pl.col("_bad_reason").is_null()).drop(
-        "_bad_field", "_bad_reason", *(f"_raw_{c.name}" for c in stamps)
+    return (
+        frame.filter(pl.col("_bad_reason").is_null())
+        .with_columns(pl.col("_when").alias(spec.date_field))
+        .drop("_when", "_bad_field", "_bad_reason", *(f"_raw_{c.name}" for c in stamps))
     )

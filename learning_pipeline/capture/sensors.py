@@ -1,6 +1,5 @@
 """Watch the landing zone and request the partitions whose files changed."""
 
-from __future__ import annotations
 
 import datetime as dt
 import hashlib

@@ -1,0 +1,1 @@
+"""Capture layer: trace schemas, validation, redaction, landing zone."""
