@@ -1,0 +1,72 @@
+"""The console script end to end: simulate -> ingest -> run -> status."""
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from learning_pipeline.capture.simulator import truth_path_for
+
+CLI = str(Path(sys.executable).with_name("learning-pipeline"))
+
+
+def _cli(*args, env, check=True):
+    proc = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=600)
+    if check:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+@pytest.mark.heavy
+def test_simulate_ingest_run_status(tmp_path):
+    env = {**os.environ, "LEARNING_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dh")}
+    (tmp_path / "dh").mkdir()
+    (tmp_path / "dh" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    out = tmp_path / "traces.jsonl"
+    end = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    _cli("simulate", "--builds", "40", "--seed", "3", "--days", "5", "--end-date", end, "--out", str(out), env=env)
+    truth = json.loads(truth_path_for(out).read_text())
+
+    ingest = _cli("ingest", str(out), env=env)
+    assert "lines landed" in ingest.stdout
+    again = _cli("ingest", str(out), env=env)
+    assert " 0 lines landed" in again.stdout
+
+    run = _cli("run", env=env)
+    assert "ok: " in run.stdout
+
+    status = json.loads(_cli("status", "--json", env=env).stdout)
+    lines = sum(1 for line in out.read_text().splitlines() if line.strip())
+    assert status["capture"]["lines_read"] == lines
+    assert status["capture"]["accepted"] + status["quarantine"]["count"] == lines
+    assert status["quarantine"]["count"] >= len(truth["bad_lines"])
+    assert status["tables"]["raw_decisions"] > 0 and status["tables"]["decision_traces"] == status["tables"]["raw_decisions"]
+    assert status["redactions"]["total"] > 0
+
+    # None of the planted secrets survives anywhere in the lake.
+    lake_bytes = b"".join(p.read_bytes() for p in (tmp_path / "home" / "lake").rglob("*.parquet"))
+    import polars as pl
+
+    text = "".join(
+        pl.read_parquet(p).select(pl.all().cast(pl.String)).write_csv()
+        for p in (tmp_path / "home" / "lake").rglob("*.parquet")
+    )
+    assert lake_bytes
+    for secret in truth["planted_secrets"]:
+        assert secret["secret"] not in text, secret["kind"]
+
+
+def test_run_exits_non_zero_when_a_step_fails(tmp_path):
+    env = {**os.environ, "LEARNING_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dh")}
+    from learning_pipeline.capture.landing import LandingZone
+    from learning_pipeline_tests.conftest import RECEIVED, decision, envelope, lines_of
+
+    LandingZone(tmp_path / "home" / "landing").land(lines_of(envelope("decision", **decision())), "t", RECEIVED)
+    (tmp_path / "home" / "lake").write_text("a file where the lake folder should be")
+    proc = _cli("run", "--quiet", env=env, check=False)
+    assert proc.returncode == 1
+    assert "FAILED" in proc.stdout
