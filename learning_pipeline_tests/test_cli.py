@@ -56,8 +56,8 @@ def test_simulate_ingest_run_status(tmp_path):
         for p in (tmp_path / "home" / "lake").rglob("*.parquet")
     )
     assert lake_bytes
-    for secret in truth["planted_secrets"]:
-        assert secret["secret"] not in text, secret["kind"]
+    for secret in truth["secrets"]:
+        assert secret["value"] not in text, secret["kind"]
 
 
 def test_run_exits_non_zero_when_a_step_fails(tmp_path):

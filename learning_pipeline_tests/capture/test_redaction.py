@@ -1,0 +1,378 @@
+"""Secret redaction: a corpus of real-looking secrets and of look-alikes that must survive.
+
+Fake secrets are assembled at runtime from a seeded generator, so the file itself holds no
+string a secret scanner would stop at a push.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import random
+import string
+from collections import Counter
+from dataclasses import dataclass
+
+import polars as pl
+import pytest
+
+from learning_pipeline.capture.redaction import (
+    SECRET_KINDS,
+    _flag_lines,
+    marker,
+    redact_json_lines,
+    redact_obj,
+    redact_text,
+    redaction_counts_frame,
+)
+
+ALNUM = string.ascii_letters + string.digits
+URLSAFE = ALNUM + "-_"
+B64 = ALNUM + "+/"
+UPPER_DIGITS = string.ascii_uppercase + string.digits
+_rng = random.Random(20260113)
+
+
+def fake(n: int, alphabet: str = ALNUM) -> str:
+    return "".join(_rng.choice(alphabet) for _ in range(n))
+
+
+def fake_b64(n_bytes: int, header: bytes = b"") -> str:
+    return base64.b64encode(header + bytes(_rng.getrandbits(8) for _ in range(n_bytes))).decode()
+
+
+def pem_body(lines: int, sep: str = "\n") -> str:
+    return sep.join(fake_b64(48) for _ in range(lines))
+
+
+JWT = ".".join(
+    [
+        base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').decode().rstrip("="),
+        base64.urlsafe_b64encode(b'{"sub":"usr_42","exp":1767225600,"role":"admin"}').decode().rstrip("="),
+        fake(43, URLSAFE),
+    ]
+)
+PNG_B64 = fake_b64(600, header=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+JPEG_B64 = fake_b64(600, header=b"\xff\xd8\xff\xe0\x00\x10JFIF")
+
+
+@dataclass(frozen=True)
+class Secret:
+    kind: str
+    template: str  # `{S}` marks exactly what the marker replaces
+    secret: str
+
+    @property
+    def text(self) -> str:
+        return self.template.replace("{S}", self.secret)
+
+    @property
+    def expected(self) -> str:
+        return self.template.replace("{S}", marker(self.kind))
+
+
+SECRETS = [
+    Secret("openai_key", 'const client = new OpenAI({ apiKey: "{S}" });', "sk-" + fake(48)),
+    Secret("openai_key", "OPENAI_API_KEY={S}\nNODE_ENV=production", "sk-proj-" + fake(120, URLSAFE) + "A1"),
+    Secret("openai_key", "I rotated the service account key {S} yesterday.", "sk-svcacct-" + fake(64, URLSAFE) + "Z9"),
+    Secret("anthropic_key", "curl https://api.anthropic.com/v1/messages -H 'x-api-key: {S}'", "sk-ant-api03-" + fake(93, URLSAFE) + "AA"),
+    Secret("aws_access_key", "[default]\naws_access_key_id = {S}\nregion = us-east-1", "AKIA" + fake(16, UPPER_DIGITS)),
+    Secret("aws_access_key", '{"Credentials": {"AccessKeyId": "{S}", "Expiration": "2026-01-13"}}', "ASIA" + fake(16, UPPER_DIGITS)),
+    Secret("aws_secret_key", "[default]\naws_secret_access_key = {S}\n", fake(40, ALNUM + "/+")),
+    Secret("aws_secret_key", "export AWS_SECRET_ACCESS_KEY={S} && npm run deploy", fake(40, ALNUM + "/+")),
+    Secret("aws_secret_key", "new S3Client({ credentials: { secretAccessKey: '{S}' } })", fake(40, ALNUM + "/+")),
+    Secret("github_token", "git clone https://{S}@github.com/acme/app.git", "ghp_" + fake(36)),
+    Secret("github_token", "Authorization: token {S}", "gho_" + fake(36)),
+    Secret("github_token", "GITHUB_TOKEN={S}", "github_pat_" + fake(22) + "_" + fake(59)),
+    Secret("stripe_key", "stripe.api_key = '{S}'", "sk_live_" + fake(99)),
+    Secret("stripe_key", "const stripe = new Stripe(process.env.KEY ?? '{S}');", "sk_test_" + fake(99)),
+    Secret("stripe_key", "restricted key for the webhook worker: {S}", "rk_live_" + fake(99)),
+    Secret("google_api_key", '<script src="https://maps.googleapis.com/maps/api/js?key={S}&libraries=places"></script>', "AIza" + fake(35, URLSAFE)),
+    Secret("slack_token", "SLACK_BOT_TOKEN={S}", "xoxb-" + fake(12, string.digits) + "-" + fake(13, string.digits) + "-" + fake(24)),
+    Secret("slack_token", "const web = new WebClient('{S}');", "xoxp-" + fake(12, string.digits) + "-" + fake(32)),
+    Secret("bearer_token", "curl -H 'Authorization: Bearer {S}' https://api.example.com/v1/me", fake(40, URLSAFE + ".~")),
+    Secret("bearer_token", "headers: { authorization: 'bearer {S}' }", fake(20)),
+    Secret("jwt", "Cookie: session={S}; Path=/; HttpOnly", JWT),
+    Secret("jwt", "fetch(url, { headers: { Authorization: `Bearer {S}` } })", JWT),
+    Secret(
+        "private_key",
+        "Wrote deploy key:\n{S}\nthen chmod 600.",
+        "-----BEGIN RSA PRIVATE KEY-----\n" + pem_body(6) + "\n-----END RSA PRIVATE KEY-----",
+    ),
+    Secret(
+        "private_key",
+        'const pem = "{S}";',
+        "-----BEGIN OPENSSH PRIVATE KEY-----\\n" + pem_body(4, "\\n") + "\\n-----END OPENSSH PRIVATE KEY-----",
+    ),
+    Secret(
+        "private_key",  # truncated log line: the END line never arrived
+        "stderr: {S}\n(output truncated)",
+        "-----BEGIN EC PRIVATE KEY-----\n" + pem_body(3),
+    ),
+    Secret("url_password", "DATABASE_URL=postgres://app_user:{S}@db.internal:5432/app", fake(24)),
+    Secret("url_password", "mongodb+srv://admin:{S}@cluster0.ab1cd.mongodb.net/test?retryWrites=true", "Tr0ub4dor&3"),
+    Secret("url_password", "REDIS_URL=redis://:{S}@cache:6379/0", fake(16)),
+    Secret("url_password", "amqp://guest:{S}@rabbit.example.com/vhost", "p@ss!w0rd"),
+    Secret("high_entropy", "const WEBHOOK_SIGNING_SECRET = '{S}';", fake(40)),
+    Secret("high_entropy", "X-Api-Secret: {S}", fake_b64(32)),
+    Secret("high_entropy", "HF_TOKEN={S}", "hf_" + fake(34)),
+    Secret("email", "Contact {S} for staging access.", "jane.doe+builds@example.co.uk"),
+    Secret("email", "Author: Sam Lee <{S}>\nDate: Tue Jan 13", "sam.lee@acme-corp.io"),
+]
+
+LOOKALIKES = [
+    "Merge commit 9fceb02d0ae598e95dc970b74767f19372d61af8 into main",
+    "UPPER SHA-1 9FCEB02D0AE598E95DC970B74767F19372D61AF8 and short 9fceb02",
+    "sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "traceId 3f2b8c1e-9a4d-4e7f-b6c5-2d1a0e9f8b7c, buildId 7C9E6679-7425-40DE-944B-E07FC1F90AE7",
+    "Moved the task-sk-list-for-the-current-user-session-2 cache; risk-free refactor.",
+    "Use an sk-learn-compatible-estimator-pipeline for the success predictor.",
+    "Set OPENAI_API_KEY=sk-... or sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx in .env",
+    "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx and AWS key AKIAXXXXXXXXXXXXXXXX",
+    "SLACK_BOT_TOKEN=xoxb-your-bot-token-goes-here",
+    f'<img alt="hero" src="data:image/png;base64,{PNG_B64}" />',
+    f"data:image/jpeg;base64,{JPEG_B64}",
+    PNG_B64,  # a raw base64 screenshot for the vision judge
+    ".btn { color: #1a2b3c; background: #FFAA00; border-color: #abc; }",
+    "const handleUserProfileSubmissionFormValidation2 = useCallback(() => {}, []);",
+    "export const useInfiniteScrollPaginationWithCursorV2 = () => {};",
+    "MAX_RETRY_ATTEMPTS_FOR_UPLOAD_V2_HANDLER = 3  # test_redaction_counts_frame_matches_python_3",
+    "class AbstractSingletonProxyFactoryBean2Impl extends XMLHttpRequest2EventTargetPrototypeV8 {}",
+    "Upgrade react from 18.2.0 to 19.0.0-rc.1+build.20240612 and react-dom@18.3.1",
+    "import type { FC } from '@types/react';\nnpm i @tanstack/react-query@5.51.1",
+    "See https://github.com/acme/app/pull/42 and http://localhost:3000/api/v2/users?id=7",
+    "git clone https://deploy@gitlab.example.com/acme/app.git",
+    "git remote add origin git@github.com:acme/app.git",
+    "The API uses Bearer authentication; send the token in the Authorization header.",
+    "Authorization: Bearer <token>  or  `Bearer ${API_TOKEN}`",
+    "import logo from './assets/logo@2x.png';",
+    "@Component({ selector: 'app-root' }) export class AppComponent {}",
+    '<script integrity="sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC"></script>',
+    "const nanoid = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 21);",
+    '<div className="flex items-center justify-between rounded-2xl bg-slate-900/80 px-4">',
+    "at Object.<anonymous> (/home/runner/work/App2/App2/src/componentsV3/UserProfileCard.tsx:42:7)",
+    "DATABASE_URL=postgres://user:${DB_PASSWORD}@db:5432/app and redis://:****@cache:6379",
+    'if (pem.startsWith("-----BEGIN PRIVATE KEY-----")) { return importPkcs8(pem); }',
+    "JWT header eyJhbGciOiJIUzI1NiJ9 decodes to {alg: HS256}",
+    "createdAt 2026-01-13T12:00:00.000Z, data-testid-user-profile-card-container-2",
+    "i18n key dashboard.settings.notifications.emailPreferences.title",
+]
+
+BY_ID = {f"{s.kind}-{i}": s for i, s in enumerate(SECRETS)}
+
+
+def test_corpus_is_big_enough_and_covers_every_kind():
+    assert len(SECRETS) >= 25 and len(LOOKALIKES) >= 25
+    assert {s.kind for s in SECRETS} == set(SECRET_KINDS)
+
+
+def test_marker_format_and_unknown_kind():
+    assert marker("jwt") == "[REDACTED:jwt]"
+    with pytest.raises(ValueError):
+        marker("password")
+
+
+@pytest.mark.parametrize("case", BY_ID.values(), ids=BY_ID.keys())
+def test_secret_is_replaced_by_its_typed_marker(case: Secret):
+    redacted, counts = redact_text(case.text)
+    assert redacted == case.expected
+    assert counts == Counter({case.kind: 1})
+    assert case.secret not in redacted
+
+
+@pytest.mark.parametrize("text", LOOKALIKES, ids=[t[:40] for t in LOOKALIKES])
+def test_lookalike_survives_unchanged(text: str):
+    assert redact_text(text) == (text, Counter())
+
+
+def test_several_secrets_in_one_text_are_counted_per_kind():
+    text = "\n".join(case.text for case in SECRETS)
+    redacted, counts = redact_text(text)
+    assert counts == Counter(case.kind for case in SECRETS)
+    assert not any(case.secret in redacted for case in SECRETS)
+
+
+def test_url_password_wins_over_email_and_keeps_user_and_host():
+    redacted, counts = redact_text("postgres://maria:Xk9pQ2@db.example.com:5432/app")
+    assert redacted == "postgres://maria:[REDACTED:url_password]@db.example.com:5432/app"
+    assert counts == Counter(url_password=1)
+
+
+def test_bearer_keeps_the_scheme_word():
+    token = fake(30)
+    redacted, _ = redact_text(f"Authorization: Bearer {token}")
+    assert redacted == "Authorization: Bearer [REDACTED:bearer_token]"
+
+
+def test_secret_next_to_escape_like_text_is_caught():
+    # decoded text that contains a literal backslash-n, as in source code strings
+    token = "ghp_" + fake(36)
+    redacted, counts = redact_text(f"print('a\\n{token}')")
+    assert token not in redacted and counts == Counter(github_token=1)
+
+
+ALL_TEXTS = [case.text for case in SECRETS] + LOOKALIKES
+
+
+def test_redact_text_is_idempotent():
+    texts = ALL_TEXTS + [a + b for a, b in itertools.combinations(ALL_TEXTS[::3], 2)]
+    for text in texts:
+        once, _ = redact_text(text)
+        assert redact_text(once) == (once, Counter()), text
+
+
+def test_redact_obj_walks_nested_values_but_not_keys():
+    aws = "AKIA" + fake(16, UPPER_DIGITS)
+    gh = "ghp_" + fake(36)
+    trace = {
+        "kind": "error_recovery",
+        "data": {
+            "error": {"message": f"403 for key {aws}", "stackTrace": ""},
+            "recoveryJourney": [
+                {"attempt": 1, "thinkingTrace": f"retry with {gh}", "timeTakenMs": 120},
+                {"attempt": 2, "thinkingTrace": None, "ok": True, "score": 0.5},
+            ],
+            "tags": ("ops@example.com", "plain"),
+            gh: "a key that is itself secret-shaped stays a key",
+        },
+    }
+    original = json.loads(json.dumps(trace))
+    redacted, counts = redact_obj(trace)
+    assert counts == Counter(aws_access_key=1, github_token=1, email=1)
+    assert redacted["data"]["error"]["message"] == "403 for key [REDACTED:aws_access_key]"
+    assert redacted["data"]["recoveryJourney"][0]["thinkingTrace"] == "retry with [REDACTED:github_token]"
+    assert redacted["data"]["recoveryJourney"][1] == {"attempt": 2, "thinkingTrace": None, "ok": True, "score": 0.5}
+    assert redacted["data"]["tags"] == ("[REDACTED:email]", "plain")
+    assert gh in redacted["data"]
+    assert json.loads(json.dumps(trace)) == original  # input left untouched
+
+
+# --- raw JSON lines -------------------------------------------------------------------------
+
+ESCAPE_NEIGHBOURS = [
+    "line one\n{S}\nline two",
+    'quoted "{S}" here',
+    "tab\t{S}\tend",
+    "backslash \\{S}\\ end",
+    "café {S} 🚀 naïve",
+    "{S}",
+]
+
+
+def escape_corpus() -> list[str]:
+    texts = list(ALL_TEXTS)
+    for case in SECRETS:
+        for around in ESCAPE_NEIGHBOURS:
+            texts.append(around.replace("{S}", case.text))
+    return texts
+
+
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_vectorised_path_matches_redact_text_on_decoded_values(ensure_ascii: bool):
+    texts = escape_corpus()
+    lines = pl.Series("line", [json.dumps({"x": s}, ensure_ascii=ensure_ascii) for s in texts])
+    redacted, frame = redaction_counts_frame(lines)
+    for text, line, row in zip(texts, redacted.to_list(), frame.iter_rows(named=True)):
+        expected, counts = redact_text(text)
+        assert json.loads(line)["x"] == expected, text
+        assert {k: v for k, v in row.items() if v} == dict(counts), text
+        if ensure_ascii:
+            assert line.isascii()
+
+
+def test_untouched_lines_stay_byte_identical():
+    lines = [json.dumps({"kind": "decision", "data": {"reasoning": s}}, indent=1) for s in LOOKALIKES]
+    redacted, totals = redact_json_lines(pl.Series(lines))
+    assert redacted.to_list() == lines
+    assert totals.to_list() == [0] * len(lines)
+
+
+def test_unusual_escapes_cannot_hide_a_secret():
+    # `\u0040` is `@`, `\/` is `/`: valid JSON a different encoder might write
+    lines = pl.Series(
+        [
+            r'{"x":"mail jane\u0040example.com"}',
+            r'{"x":"postgres:\/\/u:Secr3tPw@db\/app"}',
+            r'{"x":"k=' + fake(20) + r"\/" + fake(20) + '"}',
+        ]
+    )
+    redacted, frame = redaction_counts_frame(lines)
+    assert [json.loads(line)["x"] for line in redacted] == [
+        "mail [REDACTED:email]",
+        "postgres://u:[REDACTED:url_password]@db/app",
+        "k=[REDACTED:high_entropy]",
+    ]
+    assert frame["email"].to_list() == [1, 0, 0]
+
+
+def test_invalid_json_line_still_loses_its_secret():
+    token = "ghp_" + fake(36)
+    truncated = '{"kind":"decision","data":{"thinkingTrace":"retry with ' + token + " and th"
+    redacted, totals = redact_json_lines(pl.Series([truncated]))
+    assert token not in redacted[0]
+    assert "[REDACTED:github_token]" in redacted[0]
+    assert totals.to_list() == [1]
+
+
+def test_counts_frame_equals_python_per_line_on_a_mixed_batch():
+    rng = random.Random(7)
+    docs = []
+    for i in range(400):
+        text = rng.choice(ALL_TEXTS if i % 3 else LOOKALIKES)
+        docs.append(
+            {
+                "kind": "decision",
+                "data": {
+                    "traceId": f"dec_{i}",
+                    "context": {"thinkingTrace": text, "relatedFiles": ["src/App.tsx", text[:30]]},
+                    "decision": {"confidence": 0.7, "rejectedOptions": []},
+                },
+            }
+        )
+    lines = [json.dumps(doc, ensure_ascii=bool(i % 2)) for i, doc in enumerate(docs)]
+    redacted, frame = redaction_counts_frame(pl.Series("raw", lines))
+    _, totals = redact_json_lines(pl.Series("raw", lines))
+
+    assert frame.columns == list(SECRET_KINDS)
+    assert all(dtype == pl.UInt32 for dtype in frame.dtypes)
+    assert totals.dtype == pl.UInt32 and redacted.name == "raw"
+    for doc, line, row, total in zip(docs, redacted, frame.iter_rows(named=True), totals):
+        expected, counts = redact_obj(doc)
+        assert json.loads(line) == expected
+        assert {k: v for k, v in row.items() if v} == dict(counts)
+        assert total == sum(counts.values())
+    assert frame.sum().row(0, named=True)["github_token"] > 0
+
+
+def test_nulls_stay_null_and_count_zero():
+    token = "sk-" + fake(48)
+    lines = pl.Series([None, json.dumps({"x": token}), None])
+    redacted, totals = redact_json_lines(lines)
+    assert redacted.to_list()[0] is None and redacted.to_list()[2] is None
+    assert json.loads(redacted[1]) == {"x": "[REDACTED:openai_key]"}
+    assert totals.to_list() == [0, 1, 0]
+
+    all_null, frame = redaction_counts_frame(pl.Series([None, None]))
+    assert all_null.to_list() == [None, None] and frame.shape == (2, len(SECRET_KINDS))
+
+
+def test_input_series_is_not_mutated():
+    line = json.dumps({"x": "AKIA" + fake(16, UPPER_DIGITS)})
+    lines = pl.Series([line])
+    redact_json_lines(lines)
+    assert lines.to_list() == [line]
+
+
+def test_prefilter_leaves_ordinary_code_lines_alone():
+    # The prefilter decides how many lines pay for the Python path.
+    code = [
+        json.dumps({"kind": "code_artifact", "data": {"code": text}})
+        for text in [
+            "import { Button } from '@/components/ui/button';\nexport default function App() {}",
+            "import { useSession } from '../../features/authentication/hooks/useSession';",
+            "const MAX_RETRY_ATTEMPTS_FOR_UPLOAD_HANDLER = 3; // task-sk-list",
+            "git commit 9fceb02d0ae598e95dc970b74767f19372d61af8 by the bearer of bad news",
+        ]
+    ]
+    assert _flag_lines(pl.Series(code)).to_list() == [False, False, False, True]
