@@ -25,8 +25,8 @@ test: install
 ui: install
 	mkdir -p $(DAGSTER_HOME)
 	cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
-	(set -m; $(VENV)/bin/learning-pipeline serve --host 127.0.0.1 --port 8000 & \
-	 $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000)
+	# dagster dev in its own process group, so Ctrl-C / SIGTERM reach the webserver and daemon.
+	set -m; $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: install
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done

@@ -74,25 +74,22 @@ def run_pipeline(selection: list[str] | None = None, quiet: bool = False) -> boo
     with_data = sorted({max(p, first) for p in LandingZone(settings.landing_dir).partitions()})
     stages = plan_stages(defs, selection)
     instance = dg.DagsterInstance.get()
+    ok, finished = True, 0
     with tqdm(total=len(stages), desc="materializing", unit=" stage", disable=quiet) as bar:
-        def progress(stage):
-            bar.set_postfix_str(", ".join(k.to_user_string() for k in stage.keys)[:60])
-
-        results = materialize_stages(defs, instance, with_data, selection, progress=lambda s: (progress(s)))
-        ok = True
-        for stage, result in results:
+        for stage, result in materialize_stages(defs, instance, with_data, selection):
+            finished += 1
             bar.update(1)
             names = ", ".join(k.to_user_string() for k in stage.keys)
             if result is None:
                 tqdm.write(f"skipped (no partitions with data): {names}")
             elif not result.success:
                 ok = False
-                failures = [e for e in result.all_events if e.is_step_failure]
-                for event in failures:
-                    tqdm.write(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}")
+                for event in result.all_events:
+                    if event.is_step_failure:
+                        tqdm.write(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}")
             else:
                 tqdm.write(f"ok: {names}")
-    return ok and len(results) == len(stages)
+    return ok and finished == len(stages)
 
 
 def cmd_run(args) -> int:
@@ -179,7 +176,7 @@ def cmd_demo(args) -> int:
         print(f"  {table:<28} {rows:>9,}")
     print(f"  quarantined lines: {report['quarantine']['count']} (bad lines planted: {summary.bad_lines})")
     print(f"  secrets redacted:  {report['redactions']['total']} {report['redactions']['by_kind']}")
-    print("\nOpen the Dagster UI and the learning API over the same data with:  make ui")
+    print("\nOpen the Dagster UI (lineage, metadata, checks, reruns) over the same data with:  make ui")
     return 0
 
 

@@ -69,23 +69,21 @@ def materialize_stages(
     instance: dg.DagsterInstance,
     partitions_with_data: list[str],
     selection: list[str] | None = None,
-    progress=None,
-) -> list[tuple[Stage, dg.ExecuteInProcessResult | None]]:
+):
+    """Yields (stage, result) as each stage finishes; result None = no partition with data.
+    Stops after the first failed stage: later stages would read what it did not write."""
     from learning_pipeline.partitions import daily_partitions
 
     assets = list(defs.assets or [])
     resources = defs.resources or {}
-    results = []
     for stage in plan_stages(defs, selection):
         tags = {}
         if stage.partitioned:
             span = partition_range(daily_partitions, partitions_with_data)
             if span is None:
-                results.append((stage, None))
+                yield stage, None
                 continue
             tags = {"dagster/asset_partition_range_start": span[0], "dagster/asset_partition_range_end": span[1]}
-        if progress:
-            progress(stage)
         result = dg.materialize(
             assets,
             selection=stage.keys,
@@ -95,7 +93,6 @@ def materialize_stages(
             run_config=QUIET_LOGS,
             raise_on_error=False,
         )
-        results.append((stage, result))
+        yield stage, result
         if not result.success:
-            break
-    return results
+            return
