@@ -19,8 +19,10 @@ import hashlib
 import re
 import uuid
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Union
 
 import msgspec
 import msgspec.inspect as mi
@@ -29,7 +31,7 @@ import pyarrow.parquet as pq
 
 from learning_pipeline.capture.landing import FUTURE_TOLERANCE, LandingFileMeta
 from learning_pipeline.capture.redaction import SECRET_KINDS, redaction_counts_frame
-from learning_pipeline.capture.wire import TRACE_KINDS, WIRE_ID_FIELDS, Envelope, TraceKind
+from learning_pipeline.capture.wire import ENVELOPES, TRACE_KINDS, WIRE_ID_FIELDS, TraceKind
 from learning_pipeline.config import CaptureLimits
 from learning_pipeline.lake import Lake
 
@@ -105,8 +107,8 @@ def record_key(spec: TraceKind) -> str:
 
 
 _COLUMNS = {kind: columns_of(spec) for kind, spec in TRACE_KINDS.items()}
-_DECODERS = {kind: msgspec.json.Decoder(spec.schema) for kind, spec in TRACE_KINDS.items()}
-_ENVELOPE = msgspec.json.Decoder(Envelope)
+_DECODER = msgspec.json.Decoder(Union[tuple(ENVELOPES.values())])
+_KIND_OF = {envelope: kind for kind, envelope in ENVELOPES.items()}
 _ENCODE = msgspec.json.Encoder()
 _FIELD_IN_MESSAGE = re.compile(r"field `([^`]+)`")
 _PATH_IN_MESSAGE = re.compile(r" - at `\$\.?([^`]*)`")
@@ -114,9 +116,11 @@ _ID_IN_RAW = re.compile(r'"(' + "|".join(WIRE_ID_FIELDS) + r')"\s*:\s*"([^"\\]{1
 
 
 def field_of_error(message: str) -> str:
-    """`Expected int, got str - at $.context.previousAttempts` -> `context.previousAttempts`."""
+    """`Expected int, got str - at $.data.context.previousAttempts` -> `context.previousAttempts`
+    (paths are reported relative to the record, i.e. inside the envelope's `data`)."""
     path = _PATH_IN_MESSAGE.search(message)
     prefix = path.group(1) if path else ""
+    prefix = "" if prefix == "data" else prefix.removeprefix("data.")
     named = _FIELD_IN_MESSAGE.search(message)
     if named:
         return f"{prefix}.{named.group(1)}" if prefix else named.group(1)
@@ -159,7 +163,7 @@ class CaptureStats:
 class _StagedTable:
     """Row groups appended to a temporary file beside the final one; committed at the end."""
 
-    def __init__(self, lake: Lake, table: str, partition: str, schema: dict[str, pl.DataType]):
+    def __init__(self, lake: Lake, table: str, partition: str, schema: dict[str, pl.DataType], pool: ThreadPoolExecutor):
         self.final = lake.partition_path(table, partition)
         self.final.parent.mkdir(parents=True, exist_ok=True)
         # Unique per writer: two runs on one partition must not share a staging file.
@@ -167,15 +171,28 @@ class _StagedTable:
         self.schema = schema
         self.writer: pq.ParquetWriter | None = None
         self.rows = 0
+        # Encoding and compressing Parquet releases the GIL: it runs on a writer thread while
+        # the next chunk is decoded. One thread for all tables keeps each table's groups in order.
+        self.pool = pool
+        self.pending: list[Future] = []
 
     def append(self, frame: pl.DataFrame) -> None:
+        self.rows += frame.height
+        self.pending.append(self.pool.submit(self._write, frame))
+
+    def _write(self, frame: pl.DataFrame) -> None:
         table = frame.select([pl.col(c).cast(t) for c, t in self.schema.items()]).to_arrow()
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.staging, table.schema, compression="zstd")
         self.writer.write_table(table)
-        self.rows += frame.height
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        for future in pending:
+            future.result()
 
     def commit(self, lake: Lake, table_name: str, partition: str, keep: list[bool] | None) -> int:
+        self.flush()
         if self.writer is None:
             lake.write(table_name, pl.DataFrame(schema=self.schema), partition)
             return 0
@@ -207,6 +224,8 @@ class _StagedTable:
         rewritten.replace(self.staging)
 
     def abort(self) -> None:
+        for future in self.pending:
+            future.exception()  # wait; the error that matters is already propagating
         if self.writer is not None:
             self.writer.close()
         self.staging.unlink(missing_ok=True)
@@ -224,23 +243,34 @@ class _Chunk:
 
 
 def _iter_chunks(files: list[Path], chunk_bytes: int):
+    """Chunks of about `chunk_bytes` of non-blank lines with their provenance. A landing file is
+    read whole (the landing zone writes them in bounded batches) and split at once, which is
+    far cheaper than a Python loop per line."""
     chunk = _Chunk()
     for path in files:
         meta = LandingFileMeta.read(path)
-        with open(path, "rb") as handle:
-            for index, raw in enumerate(handle):
-                text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-                if not text.strip():
-                    continue
-                chunk.lines.append(text)
-                chunk.source_file.append(meta.source)
-                chunk.source_line.append(meta.lines[index] if index < len(meta.lines) else index + 1)
-                chunk.landing_file.append(path.name)
-                chunk.received_at.append(meta.received_at)
-                chunk.size += len(raw)
-                if chunk.size >= chunk_bytes:
-                    yield chunk
-                    chunk = _Chunk()
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        numbered = [(i, line) for i, line in enumerate(text.split("\n")) if line.strip()]
+        origin = meta.lines
+        start = 0
+        while start < len(numbered):
+            # Take lines until the chunk is full (at least one line, so any line fits somewhere).
+            room = budget = chunk_bytes - chunk.size
+            end = start
+            while end < len(numbered) and (budget > 0 or end == start):
+                budget -= len(numbered[end][1])
+                end += 1
+            part = numbered[start:end]
+            chunk.lines += [line.rstrip("\r") for _, line in part]
+            chunk.source_line += [origin[i] if i < len(origin) else i + 1 for i, _ in part]
+            chunk.source_file += [meta.source] * len(part)
+            chunk.landing_file += [path.name] * len(part)
+            chunk.received_at += [meta.received_at] * len(part)
+            chunk.size += room - budget
+            start = end
+            if chunk.size >= chunk_bytes:
+                yield chunk
+                chunk = _Chunk()
     if chunk.lines:
         yield chunk
 
@@ -268,8 +298,9 @@ def process_partition(
     """Validate and redact the landing files of one day and replace its lake partitions."""
     stats = CaptureStats(partition=partition, landing_files=len(files))
     day = dt.date.fromisoformat(partition)
-    staged = {kind: _StagedTable(lake, spec.table, partition, table_schema(spec)) for kind, spec in TRACE_KINDS.items()}
-    quarantine = _StagedTable(lake, QUARANTINE_TABLE, partition, QUARANTINE_SCHEMA)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-writer")
+    staged = {kind: _StagedTable(lake, spec.table, partition, table_schema(spec), pool) for kind, spec in TRACE_KINDS.items()}
+    quarantine = _StagedTable(lake, QUARANTINE_TABLE, partition, QUARANTINE_SCHEMA, pool)
     # Small per-row keys kept across chunks to pick the newest copy of each record.
     dedup_keys: dict[str, list[tuple]] = {kind: [] for kind in TRACE_KINDS}
     try:
@@ -288,6 +319,8 @@ def process_partition(
         for table in [*staged.values(), quarantine]:
             table.abort()
         raise
+    finally:
+        pool.shutdown(wait=True)
     lake.write(STATS_TABLE, pl.DataFrame([stats.as_row()]), partition)
     return stats
 
@@ -313,33 +346,25 @@ def _process_chunk(chunk, day, partition_start, limits, staged, quarantine, dedu
     lines = redacted.to_list()
 
     bad: list[tuple[int, str | None, str, str]] = []  # (index, kind, field, reason)
-    accepted: dict[str, list[tuple[int, msgspec.Struct, bytes]]] = {kind: [] for kind in TRACE_KINDS}
+    accepted: dict[str, list[tuple[int, msgspec.Struct]]] = {kind: [] for kind in TRACE_KINDS}
     for index, line in enumerate(lines):
         if len(line) > limits.max_line_bytes:
             bad.append((index, None, "(line)", f"line of {len(line)} bytes exceeds the {limits.max_line_bytes}-byte limit"))
             continue
         try:
-            envelope = _ENVELOPE.decode(line)
+            envelope = _DECODER.decode(line)
         except msgspec.ValidationError as err:
-            bad.append((index, None, field_of_error(str(err)), f"invalid envelope: {err}"))
+            bad.append((index, *_explain(str(err), line)))
             continue
         except msgspec.DecodeError as err:
             bad.append((index, None, "(line)", f"invalid JSON: {err}"))
             continue
-        decoder = _DECODERS.get(envelope.kind)
-        if decoder is None:
-            bad.append((index, envelope.kind, "kind", f"unknown kind {envelope.kind!r}; expected one of {sorted(TRACE_KINDS)}"))
-            continue
-        try:
-            record = decoder.decode(envelope.data)
-        except (msgspec.ValidationError, msgspec.DecodeError) as err:
-            bad.append((index, envelope.kind, field_of_error(str(err)), str(err)))
-            continue
-        accepted[envelope.kind].append((index, record, bytes(envelope.data)))
+        kind = _KIND_OF[type(envelope)]
+        accepted[kind].append((index, envelope.data))
 
     for kind, items in accepted.items():
         if items:
-            frame = _frame_for(kind, items, chunk, per_line_redactions)
+            frame = _frame_for(kind, items, chunk, lines, per_line_redactions)
             frame = _route_check(kind, frame, day, partition_start, bad)
             if frame.height:
                 spec = TRACE_KINDS[kind]
@@ -374,20 +399,33 @@ def _process_chunk(chunk, day, partition_start, limits, staged, quarantine, dedu
         )
 
 
-def _frame_for(kind: str, items, chunk: _Chunk, per_line_redactions: list[int]) -> pl.DataFrame:
+def _explain(message: str, line: str) -> tuple[str | None, str, str]:
+    """(kind, field, reason) for a line the tagged-union decoder rejected."""
+    kind_match = re.search(r'"kind"\s*:\s*"([^"]*)"', line[:4096])
+    kind = kind_match.group(1) if kind_match else None
+    if message.endswith("- at `$.kind`") or "required field `kind`" in message:
+        return kind, "kind", f"unknown kind {kind!r}; expected one of {sorted(TRACE_KINDS)}"
+    field = field_of_error(message)
+    if field == "(record)":
+        return kind, field, f"invalid envelope: {message}"
+    return (kind if kind in TRACE_KINDS else None), field, message.replace("`$.data.", "`$.").replace("`$.data`", "`$`")
+
+
+def _frame_for(kind: str, items, chunk: _Chunk, lines: list[str], per_line_redactions: list[int]) -> pl.DataFrame:
     spec = TRACE_KINDS[kind]
     columns = _COLUMNS[kind]
     data: dict[str, list] = {}
-    records = [record for _, record, _ in items]
+    records = [record for _, record in items]
     for column in columns:
         values = [getattr(r, column.name) for r in records]
         if column.nested:
             values = [None if v is None else _ENCODE.encode(v).decode() for v in values]
         data[column.name] = values
-    payloads = [payload.decode() for _, _, payload in items]
+    indexes = [index for index, _ in items]
+    # The whole redacted line: fields this schema does not know are kept here.
+    payloads = [lines[i] for i in indexes]
     if spec.id_field is None:
         data = {"event_id": [hashlib.sha256(p.encode()).hexdigest()[:24] for p in payloads], **data}
-    indexes = [index for index, _, _ in items]
     data["source_file"] = [chunk.source_file[i] for i in indexes]
     data["source_line"] = [chunk.source_line[i] for i in indexes]
     data["received_at"] = [chunk.received_at[i] for i in indexes]

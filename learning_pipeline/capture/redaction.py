@@ -75,10 +75,6 @@ def _skip_escape_letter(m: re.Match, start: int) -> int:
     return start
 
 
-def _key_span(m: re.Match) -> Span | None:
-    return m.span() if _plausible_key(m.group(0)) else None
-
-
 def _secret_group(check: Callable[[str], bool]) -> Callable[[re.Match], Span | None]:
     return lambda m: m.span("secret") if check(m.group("secret")) else None
 
@@ -154,9 +150,13 @@ def _high_entropy_span(m: re.Match) -> Span | None:
     return (start, m.end()) if _looks_random(m.string[start:m.end()]) else None
 
 
-def _starts_token(word_chars: str) -> str:
-    """Not inside a run of `word_chars`, except right after a literal `\\n`, `\\r`, `\\t`."""
-    return rf"(?:(?<![{word_chars}])(?!(?<=\\)[nrt])|(?<=\\[nrt]))"
+def _starts_token(m: re.Match, word_char: re.Pattern[str]) -> bool:
+    """The match is not the tail of a longer word. A literal `\n`, `\r` or `\t` (source code
+    quoted inside a trace) ends the word before it, although its letter is a word character."""
+    start = m.start()
+    if start == 0 or not word_char.match(m.string, start - 1):
+        return True
+    return m.string[start - 1] in "nrt" and start >= 2 and m.string[start - 2] == "\\"
 
 
 @dataclass(frozen=True)
@@ -164,16 +164,26 @@ class _Rule:
     kind: str
     pattern: re.Pattern[str]
     span: Callable[[re.Match], Span | None]  # what the marker replaces; None declines
-    needles: tuple[str, ...] = ()  # the pattern cannot match unless one of these occurs
-    lowercase_needles: bool = False
+    # A cheap necessary condition for patterns that cannot start with a literal, searched
+    # in the lowercased text when `gate_lowercase`: most texts then skip the slow pattern.
+    gate: re.Pattern[str] | None = None
+    gate_lowercase: bool = False
 
     def may_match(self, text: str) -> bool:
-        haystack = text.lower() if self.lowercase_needles else text
-        return not self.needles or any(n in haystack for n in self.needles)
+        if self.gate is None:
+            return True
+        return self.gate.search(text.lower() if self.gate_lowercase else text) is not None
 
 
-def _key_rule(kind: str, pattern: str, *needles: str) -> _Rule:
-    return _Rule(kind, re.compile(pattern), _key_span, needles)
+def _key_rule(kind: str, pattern: str, word_chars: str) -> _Rule:
+    """A provider key: starts with its literal prefix (which keeps the scan fast), is not the
+    tail of a longer word, and looks random."""
+    word_char = re.compile(f"[{word_chars}]")
+
+    def span(m: re.Match) -> Span | None:
+        return m.span() if _starts_token(m, word_char) and _plausible_key(m.group(0)) else None
+
+    return _Rule(kind, re.compile(pattern), span)
 
 
 # Order matters, see the module docstring. Character classes never include `[`, `]` or `:`
@@ -188,19 +198,10 @@ _RULES: tuple[_Rule, ...] = (
             r"|(?:(?:\s|\\[nr])*[A-Za-z0-9+/=]{16,})+)"
         ),
         _private_key_span,
-        ("PRIVATE KEY",),
     ),
-    _key_rule("anthropic_key", _starts_token(r"\w-") + r"sk-ant-[A-Za-z0-9_-]{20,}", "sk-ant-"),
-    _key_rule(
-        "openai_key",
-        _starts_token(r"\w-") + r"sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}",
-        "sk-",
-    ),
-    _key_rule(
-        "aws_access_key",
-        _starts_token("A-Za-z0-9") + r"(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])",
-        "AKIA", "ASIA",
-    ),
+    _key_rule("anthropic_key", r"sk-ant-[A-Za-z0-9_-]{20,}", r"\w-"),
+    _key_rule("openai_key", r"sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}", r"\w-"),
+    _key_rule("aws_access_key", r"(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])", "A-Za-z0-9"),
     _Rule(
         "aws_secret_key",
         re.compile(
@@ -208,51 +209,37 @@ _RULES: tuple[_Rule, ...] = (
             r"(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
         _secret_group(_plausible_key),
-        ("secret",),
-        lowercase_needles=True,
+        re.compile("secret"),
+        gate_lowercase=True,
     ),
     _key_rule(
         "github_token",
-        _starts_token("A-Za-z0-9_")
-        + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})(?![A-Za-z0-9_])",
-        "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
+        r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})(?![A-Za-z0-9_])",
+        "A-Za-z0-9_",
     ),
     _key_rule(
-        "stripe_key",
-        _starts_token("A-Za-z0-9_") + r"(?:(?:sk|rk)_(?:live|test)_|pk_live_|whsec_)[A-Za-z0-9]{16,}",
-        "_live_", "_test_", "whsec_",
+        "stripe_key", r"(?:(?:sk|rk)_(?:live|test)_|pk_live_|whsec_)[A-Za-z0-9]{16,}", "A-Za-z0-9_"
     ),
+    _key_rule("google_api_key", r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", "A-Za-z0-9_-"),
+    _key_rule("slack_token", r"xox[abposr]-[A-Za-z0-9-]{10,}", "A-Za-z0-9"),
     _key_rule(
-        "google_api_key",
-        _starts_token("A-Za-z0-9_-") + r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])",
-        "AIza",
-    ),
-    _key_rule("slack_token", _starts_token("A-Za-z0-9") + r"xox[abposr]-[A-Za-z0-9-]{10,}", "xox"),
-    _Rule(
-        "jwt",
-        re.compile(
-            _starts_token("A-Za-z0-9_-")
-            + r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"
-        ),
-        lambda m: m.span(),
-        ("eyJ",),
+        "jwt", r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", "A-Za-z0-9_-"
     ),
     _Rule(
         "bearer_token",
         re.compile(r"(?i:\bbearer)\s+(?P<secret>[A-Za-z0-9._~+/-]{12,}=*)"),
         _secret_group(_plausible_token),
-        ("bearer",),
-        lowercase_needles=True,
+        re.compile("bearer"),
+        gate_lowercase=True,
     ),
     _Rule(
         "url_password",
-        # The password runs greedily up to the last `@` of the authority: `p@ss@host`.
+        # `://` first keeps the scan fast; the password runs greedily up to the last `@` of
+        # the authority: `p@ss@host`.
         re.compile(
-            r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@\"'<>\[\]]*:"
-            r"(?P<secret>[^\s/\"'<>\[\]]+)@"
+            r"://(?<=[A-Za-z0-9+.-]://)[^\s:/@\"'<>\[\]]*:(?P<secret>[^\s/\"'<>\[\]]+)@"
         ),
         _secret_group(lambda password: not _PLACEHOLDER_PASSWORD.fullmatch(password)),
-        ("://",),
     ),
     _Rule(
         "email",
@@ -262,7 +249,7 @@ _RULES: tuple[_Rule, ...] = (
             r"(?:\.[A-Za-z0-9-]+)*\.(?P<tld>[A-Za-z]{2,})(?![A-Za-z0-9-]|:[\w~])"
         ),
         _email_span,
-        ("@",),
+        re.compile(r"@[A-Za-z0-9-]+\.[A-Za-z]"),
     ),
     _Rule("high_entropy", re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}"), _high_entropy_span),
 )

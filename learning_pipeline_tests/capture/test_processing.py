@@ -69,7 +69,7 @@ def test_unknown_fields_are_kept_in_the_payload(learning_home):
     stats, lake = _process(learning_home, [envelope("decision", **decision(builderVersion="4.2.1"))])
     assert stats.accepted == 1
     payload = json.loads(lake.read("raw_decisions", [DAY]).get_column("payload")[0])
-    assert payload["builderVersion"] == "4.2.1"
+    assert payload["data"]["builderVersion"] == "4.2.1"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Judging layer: heuristic and LLM judges, the judgment ledger, pairwise comparisons."""
