@@ -10,9 +10,12 @@ our own per-item work) or the server serialises requests. The bar is 90% of idea
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
@@ -53,9 +56,14 @@ def main() -> int:
             concurrency=args.concurrency, timeout_s=30,
             price_per_1k_input=0.00015, price_per_1k_output=0.0006,
         ))
+        server_process = psutil.Process(server.pid)
+        server_cpu = sum(server_process.cpu_times()[:2])
+        client_cpu = time.process_time()
         started = time.perf_counter()
         judgments = judge.judge_many(items)
         elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
+        server_cpu = sum(server_process.cpu_times()[:2]) - server_cpu
         max_in_flight = server.stats()["max_in_flight"]
 
     ok = sum(j.status == "ok" for j in judgments)
@@ -64,6 +72,10 @@ def main() -> int:
     ratio = rate / ideal
     print(f"items={len(items)} ok={ok} elapsed={elapsed:.2f}s max_in_flight={max_in_flight}")
     print(f"usage: {judge.usage}")
+    # The ratio needs spare CPU: on a machine whose cores are busy with other work it drops
+    # even though nothing here changed, so the CPU cost per judgment is printed beside it.
+    print(f"cpu per judgment: client {1000 * client_cpu / len(items):.2f} ms, server {1000 * server_cpu / len(items):.2f} ms; "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     print(f"throughput: {rate:.1f} judgments/s; ideal {ideal:.0f}/s; ratio {ratio:.3f} (bar {BAR})")
     if ok != len(items) or ratio < BAR:
         print("FAIL")

@@ -1,0 +1,164 @@
+"""Judging-layer assets: daily judgments through the ledger, and pairwise code comparisons."""
+
+import json
+
+import dagster as dg
+import polars as pl
+
+from learning_pipeline.capture.processing import table_schema
+from learning_pipeline.capture.wire import TRACE_KINDS
+from learning_pipeline.judging import items as judge_items_of
+from learning_pipeline.judging.backends import combined_version
+from learning_pipeline.judging.judgments import JUDGMENTS_TABLE, judge_items, score_summary, JudgingReport
+from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA, JudgmentLedger
+from learning_pipeline.judging.resources import JudgeResource
+from learning_pipeline.judging.rubrics import JUDGE_TYPES
+from learning_pipeline.metadata import markdown_preview, table_schema_metadata
+from learning_pipeline.partitions import daily_partitions
+from learning_pipeline.resources import LearningHome
+
+COMPARISONS_TABLE = "code_version_comparisons"
+COMPARISON_SCHEMA = {
+    "artifact_id": pl.String,
+    "build_id": pl.String,
+    "file_path": pl.String,
+    "version_a": pl.Int64,
+    "version_b": pl.Int64,
+    "winner": pl.String,  # "A" (earlier version), "B" (later version) or "tie"
+    "position_consistent": pl.Boolean,
+    "confidence": pl.Float64,
+    "reasoning": pl.String,
+    "judge_version": pl.String,
+    "error": pl.String,
+}
+
+
+def _read(lake, kind: str, partition: str) -> pl.DataFrame:
+    spec = TRACE_KINDS[kind]
+    return lake.read(spec.table, [partition], schema=table_schema(spec))
+
+
+def day_items(lake, partition: str):
+    artifacts = _read(lake, "code_artifact", partition)
+    return (
+        judge_items_of.code_version_items(artifacts)
+        + judge_items_of.design_items(_read(lake, "design_choice", partition))
+        + judge_items_of.build_items(_read(lake, "decision", partition), artifacts)
+    )
+
+
+def build_judging_assets(judge_resource: JudgeResource) -> list:
+    """The assets, with the configured judges' combined judge_version as code_version: changing a
+    prompt, a rubric weight, the model or a heuristic rule marks every partition stale."""
+    judge_version = combined_version(judge_resource.build(), JUDGE_TYPES)
+
+    @dg.asset(
+        name=JUDGMENTS_TABLE,
+        group_name="judging",
+        kinds={"parquet", "polars"},
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        code_version=judge_version,
+        deps=["raw_code_artifacts", "raw_design_choices", "raw_decisions"],
+        metadata={"dagster/column_schema": table_schema_metadata(JUDGMENT_SCHEMA)},
+        description="Every code version, design choice and build of the day, judged (code quality, "
+        "design quality, anti-slop, success prediction) through the judgment ledger.",
+    )
+    def judgments(context: dg.AssetExecutionContext, learning_home: LearningHome, judge: JudgeResource) -> dg.MaterializeResult:
+        lake = learning_home.lake()
+        backend = judge.build()
+        ledger = JudgmentLedger(lake)
+        total = JudgingReport()
+        frames = []
+        for number, partition in enumerate(context.partition_keys, start=1):
+            items = day_items(lake, partition)
+            done = 0
+
+            def progress(n: int, partition=partition, size=len(items)) -> None:
+                nonlocal done
+                done += n
+                if done == size or done % 500 < n:
+                    context.log.info(f"{partition}: judged {done}/{size}")
+
+            day, report = judge_items(items, backend, ledger, progress=progress)
+            lake.write(JUDGMENTS_TABLE, day, partition)
+            frames.append(day)
+            total.merge(report)
+            context.log.info(
+                f"[{number}/{len(context.partition_keys)}] {partition}: {report.items} items, "
+                f"{report.from_ledger} from the ledger, {report.judged_now} judged now {dict(report.by_status)}"
+            )
+        for failure in total.failures[:20]:
+            context.log.warning(f"judgment failed (kept, retried next run): {failure}")
+        day = pl.concat(frames) if frames else pl.DataFrame(schema=JUDGMENT_SCHEMA)
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": day.height,
+                "backend": backend.name,
+                "judge_version": judge_version,
+                "from_ledger": total.from_ledger,
+                "judged_now": total.judged_now,
+                "ok": total.by_status.get("ok", 0),
+                "failed": total.by_status.get("failed", 0),
+                "deferred_by_budget": total.by_status.get("deferred", 0),
+                "prompt_tokens": total.prompt_tokens,
+                "completion_tokens": total.completion_tokens,
+                "cost_usd": round(total.cost_usd, 6),
+                **score_summary(day),
+                "preview": markdown_preview(day, ["judge_type", "item_id", "status", "overall", "confidence", "error"]),
+            }
+        )
+
+    @dg.asset(
+        name=COMPARISONS_TABLE,
+        group_name="judging",
+        kinds={"parquet", "polars"},
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        code_version=judge_version,
+        deps=["raw_code_artifacts"],
+        metadata={"dagster/column_schema": table_schema_metadata(COMPARISON_SCHEMA)},
+        description="Consecutive versions of each code artifact compared pairwise, asked in both orders; "
+        "a winner only when both orders agree.",
+    )
+    def code_version_comparisons(context: dg.AssetExecutionContext, learning_home: LearningHome, judge: JudgeResource) -> dg.MaterializeResult:
+        lake = learning_home.lake()
+        backend = judge.build()
+        version = backend.judge_version("code_quality")
+        frames, consistent, compared = [], 0, 0
+        for partition in context.partition_keys:
+            rows, pairs = [], []
+            for artifact in _read(lake, "code_artifact", partition).iter_rows(named=True):
+                versions = json.loads(artifact["versions"] or "[]")
+                for before, after in zip(versions, versions[1:]):
+                    prompt = f"Which version of {artifact['file_path']} is better code?"
+                    pairs.append((prompt, before.get("code", ""), after.get("code", "")))
+                    rows.append((artifact, before.get("version"), after.get("version")))
+            results, _ = backend.compare_many(pairs, "code_quality") if pairs else ([], 1.0)
+            frame = pl.DataFrame(
+                [
+                    {
+                        "artifact_id": a["artifact_id"], "build_id": a["build_id"], "file_path": a["file_path"],
+                        "version_a": va, "version_b": vb, "winner": r.winner, "position_consistent": r.position_consistent,
+                        "confidence": r.confidence, "reasoning": r.reasoning, "judge_version": version, "error": r.error,
+                    }
+                    for (a, va, vb), r in zip(rows, results)
+                ],
+                schema=COMPARISON_SCHEMA,
+            )
+            lake.write(COMPARISONS_TABLE, frame, partition)
+            frames.append(frame)
+            compared += frame.height
+            consistent += int(frame.get_column("position_consistent").sum() or 0)
+        all_rows = pl.concat(frames) if frames else pl.DataFrame(schema=COMPARISON_SCHEMA)
+        winners = all_rows.get_column("winner").value_counts().to_dicts() if all_rows.height else []
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": compared,
+                "position_consistency_rate": round(consistent / compared, 4) if compared else 1.0,
+                "winners": dg.MetadataValue.json({w["winner"]: w["count"] for w in winners}),
+                "judge_version": version,
+            }
+        )
+
+    return [judgments, code_version_comparisons]
