@@ -107,7 +107,7 @@ def status_report(settings: LearningSettings) -> dict:
     from learning_pipeline.lake import Lake
 
     lake, landing = Lake(settings.lake_dir), LandingZone(settings.landing_dir)
-    tables = {t: sum(lake.row_count(t, p) for p in lake.partitions(t)) if lake.partitions(t) else lake.row_count(t) for t in lake.tables()}
+    tables = {t: lake.total_rows(t) for t in lake.tables()}
     quarantine = lake.read(QUARANTINE_TABLE)
     reasons = []
     if quarantine.height:
@@ -120,12 +120,23 @@ def status_report(settings: LearningSettings) -> dict:
     stats = lake.read(STATS_TABLE)
     redactions = {k: int(stats.get_column(f"redacted_{k}").sum()) for k in SECRET_KINDS if f"redacted_{k}" in stats.columns}
     landing_days = landing.partitions()
+    judgments = lake.read("judgments")
+    pairs = lake.read("preference_pairs")
     return {
         "learning_home": str(settings.home),
         "landing": {"days": len(landing_days), "files": sum(len(landing.files(p)) for p in landing_days)},
         "tables": tables,
         "quarantine": {"count": quarantine.height, "by_reason": reasons},
         "redactions": {"total": sum(redactions.values()), "by_kind": {k: v for k, v in redactions.items() if v}},
+        "judgments": {
+            "by_status": dict(judgments.group_by("status").len().iter_rows()) if judgments.height else {},
+            "mean_overall_by_judge": {t: round(v, 1) for t, v in judgments.filter(pl.col("status") == "ok")
+                                      .group_by("judge_type").agg(pl.col("overall").mean()).sort("judge_type").iter_rows()}
+            if judgments.height else {},
+        },
+        "preference_pairs": {
+            f"{d}/{s}": n for d, s, n in pairs.group_by("domain", "split").len().sort("domain", "split").iter_rows()
+        } if pairs.height else {},
         "capture": {
             "lines_read": int(stats.get_column("lines_read").sum()) if stats.height else 0,
             "accepted": int(stats.get_column("accepted").sum()) if stats.height else 0,
@@ -149,6 +160,30 @@ def cmd_status(args) -> int:
     for row in q["by_reason"][:10]:
         print(f"  {row['count']:>6}  {row['kind'] or '-'}.{row['field']}: {row['example'][:90]}")
     print(f"redactions: {report['redactions']['total']} {report['redactions']['by_kind']}")
+    print(f"judgments: {report['judgments']['by_status']}  mean overall: {report['judgments']['mean_overall_by_judge']}")
+    print(f"preference pairs (domain/split): {report['preference_pairs']}")
+    return 0
+
+
+# -- export-pairs --------------------------------------------------------------------------------
+def cmd_export_pairs(args) -> int:
+    import polars as pl
+
+    from learning_pipeline.lake import Lake
+    from learning_pipeline.preferences.export import SecretInExportError, write_export
+
+    pairs = Lake(_settings().lake_dir).read("preference_pairs")
+    if pairs.height == 0:
+        print("no preference pairs yet: run `learning-pipeline run` first", file=sys.stderr)
+        return 2
+    if not args.include_held_out:
+        pairs = pairs.filter(pl.col("split") == "train")
+    try:
+        written = write_export(pairs, args.format, Path(args.out))
+    except SecretInExportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"{written} pairs ({args.format}) -> {args.out}")
     return 0
 
 
@@ -176,11 +211,17 @@ def cmd_demo(args) -> int:
         print(f"  {table:<28} {rows:>9,}")
     print(f"  quarantined lines: {report['quarantine']['count']} (bad lines planted: {summary.bad_lines})")
     print(f"  secrets redacted:  {report['redactions']['total']} {report['redactions']['by_kind']}")
+    print(f"  judgments:         {report['judgments']['by_status']}, mean overall {report['judgments']['mean_overall_by_judge']}")
+    print(f"  preference pairs:  {report['preference_pairs']}")
     print("\nOpen the Dagster UI (lineage, metadata, checks, reruns) over the same data with:  make ui")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    # Dagster flags beta/preview parameters (backfill policies) at import; users cannot act on it.
+    warnings.filterwarnings("ignore", message=".*is currently in (beta|preview).*")
     parser = argparse.ArgumentParser(prog="learning-pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -207,6 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--select", help="comma-separated asset keys or selection strings")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("export-pairs", help="export preference pairs for training (TRL) or with provenance (jsonl)")
+    p.add_argument("--format", choices=["trl", "jsonl"], default="trl")
+    p.add_argument("--out", required=True)
+    p.add_argument("--include-held-out", action="store_true", help="also export the held-out split (never for training)")
+    p.set_defaults(func=cmd_export_pairs)
 
     p = sub.add_parser("status", help="counts per table, quarantine, redactions")
     p.add_argument("--json", action="store_true")

@@ -29,6 +29,23 @@ class EvolutionConfig:
 
 
 @dataclass(frozen=True)
+class ShadowModelSpec:
+    """A shadow model the flywheel trains: what it starts from and which pair domains it learns."""
+
+    name: str
+    base_model: str  # a Hugging Face id or a local path; the demo uses a tiny local Llama
+    training_focus: tuple[str, ...]
+    description: str = ""
+
+
+# The shadow models, configured in one place; one Dagster partition each.
+SHADOW_MODELS: tuple[ShadowModelSpec, ...] = (
+    ShadowModelSpec("builder-coder", "tiny-llama", ("code", "error_fix"), "writes and fixes code"),
+    ShadowModelSpec("builder-architect", "tiny-llama", ("architecture", "design"), "makes build and design decisions"),
+)
+
+
+@dataclass(frozen=True)
 class CaptureLimits:
     """Limits the validator enforces on one landing line."""
 

@@ -3,9 +3,13 @@
 import dagster as dg
 
 from learning_pipeline.capture import definitions as capture
+from learning_pipeline.judging import definitions as judging
+from learning_pipeline.preferences import definitions as preferences
 from learning_pipeline.resources import LearningHome
 
 defs = dg.Definitions.merge(
     capture.definitions(),
+    judging.definitions(),
+    preferences.definitions(),
     dg.Definitions(resources={"learning_home": LearningHome.from_env()}),
 )

@@ -35,27 +35,31 @@ class Stage:
 
 
 def plan_stages(defs: dg.Definitions, selection: list[str] | None = None) -> list[Stage]:
+    """Daily and unpartitioned assets, level by level, merged into as few runs as dependency
+    order allows. Assets partitioned otherwise (per shadow model) are not part of a plain run:
+    their sensor starts them when their inputs are ready."""
+    from learning_pipeline.partitions import daily_partitions
+
     graph = defs.resolve_asset_graph()
-    wanted = None
-    if selection:
-        wanted = dg.AssetSelection.from_coercible(selection).resolve(graph)
+    wanted = dg.AssetSelection.from_coercible(selection).resolve(graph) if selection else None
     stages: list[Stage] = []
     for level in graph.toposorted_asset_keys_by_level:
+        groups: dict[bool, list[dg.AssetKey]] = {True: [], False: []}
         for key in sorted(level):
             node = graph.get(key)
             if not node.is_materializable or (wanted is not None and key not in wanted):
                 continue
-            partitioned = node.partitions_def is not None
-            # Keys of one multi-asset must run together; they share a level here.
-            if stages and stages[-1].partitioned == partitioned and not _depends_on(graph, key, stages[-1].keys):
-                stages[-1].keys.append(key)
+            if node.partitions_def is not None and node.partitions_def != daily_partitions:
+                continue
+            groups[node.partitions_def is not None].append(key)
+        for partitioned in (True, False):
+            if not groups[partitioned]:
+                continue
+            if stages and stages[-1].partitioned == partitioned:
+                stages[-1].keys.extend(groups[partitioned])
             else:
-                stages.append(Stage([key], partitioned))
+                stages.append(Stage(groups[partitioned], partitioned))
     return stages
-
-
-def _depends_on(graph, key, keys) -> bool:
-    return bool(set(graph.get(key).parent_keys) & set(keys))
 
 
 def partition_range(partitions_def: dg.PartitionsDefinition, with_data: list[str]) -> tuple[str, str] | None:

@@ -1,0 +1,1 @@
+"""Preference pairs: generation rules, dedup, held-out split, export, the training trigger."""

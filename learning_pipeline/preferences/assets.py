@@ -1,0 +1,130 @@
+"""Preference-pair assets: the pairs, their export, and each shadow model's next training batch."""
+
+import json
+
+import dagster as dg
+import polars as pl
+
+from learning_pipeline.capture.processing import table_schema
+from learning_pipeline.capture.wire import TRACE_KINDS
+from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig
+from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA
+from learning_pipeline.metadata import markdown_preview, table_schema_metadata
+from learning_pipeline.preferences import checks
+from learning_pipeline.preferences.export import export_lines
+from learning_pipeline.preferences.pairs import PAIR_SCHEMA, PairRules, generate_pairs
+from learning_pipeline.preferences.training_ledger import held_pair_ids, new_pairs, record_consumption
+from learning_pipeline.resources import LearningHome
+
+PAIRS_TABLE = "preference_pairs"
+BATCHES_TABLE = "training_batches"
+EXPORT_NAME = "preference_pairs.trl.jsonl"
+model_partitions = dg.StaticPartitionsDefinition([m.name for m in SHADOW_MODELS])
+_ALL = dg.AllPartitionMapping()
+
+
+def _read(lake, kind: str) -> pl.DataFrame:
+    spec = TRACE_KINDS[kind]
+    return lake.read(spec.table, schema=table_schema(spec))
+
+
+@dg.asset(
+    name=PAIRS_TABLE,
+    group_name="preferences",
+    kinds={"parquet", "polars"},
+    deps=[
+        "decision_traces",
+        dg.AssetDep("raw_code_artifacts", partition_mapping=_ALL),
+        dg.AssetDep("raw_design_choices", partition_mapping=_ALL),
+        dg.AssetDep("raw_error_recoveries", partition_mapping=_ALL),
+        dg.AssetDep("judgments", partition_mapping=_ALL),
+    ],
+    metadata={"dagster/column_schema": table_schema_metadata({**PAIR_SCHEMA, "split": pl.String})},
+    check_specs=[
+        dg.AssetCheckSpec("held_out_never_trained", asset=PAIRS_TABLE, blocking=True,
+                          description="No held-out pair or build is in a training set or a training batch."),
+    ],
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def preference_pairs(context: dg.AssetExecutionContext, learning_home: LearningHome):
+    """Pairs in four domains (code, design, architecture, error_fix), regenerated from the current
+    judgments so a judge change replaces, never adds to, the pairs built on old judgments."""
+    lake = learning_home.lake()
+    decisions = lake.read("decision_traces")
+    if decisions.height == 0:
+        decisions = _read(lake, "decision").with_columns(pl.lit(None, pl.String).alias("outcome_source"))
+    rules = PairRules(min_judgment_confidence=EvolutionConfig().min_judgment_confidence)
+    pairs, dropped = generate_pairs(
+        decisions, _read(lake, "code_artifact"), _read(lake, "design_choice"), _read(lake, "error_recovery"),
+        lake.read("judgments", schema=JUDGMENT_SCHEMA), rules,
+    )
+    previous = lake.read(PAIRS_TABLE, schema={**PAIR_SCHEMA, "split": pl.String})
+    lake.write(PAIRS_TABLE, pairs)
+    counts = pairs.group_by("domain", "split").len().sort("domain", "split")
+    context.log.info(f"{pairs.height} pairs; dropped {dict(dropped)}")
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": pairs.height,
+            "added_since_last_run": pairs.join(previous.select("pair_id"), on="pair_id", how="anti").height,
+            "removed_since_last_run": previous.join(pairs.select("pair_id"), on="pair_id", how="anti").height,
+            "held_out": int((pairs.get_column("split") == "held_out").sum()) if pairs.height else 0,
+            **{f"pairs_{d}_{s}": n for d, s, n in counts.iter_rows()},
+            "dropped": dg.MetadataValue.json(dict(dropped)),
+            **{f"dropped_{reason}": n for reason, n in dropped.items()},
+            "preview": markdown_preview(pairs, ["domain", "split", "margin", "prompt", "chosen", "rejected"]),
+        }
+    )
+    yield checks.check_held_out_never_trained(lake)
+
+
+@dg.asset(
+    group_name="preferences",
+    kinds={"json"},
+    deps=[PAIRS_TABLE],
+    check_specs=[
+        dg.AssetCheckSpec("export_free_of_secrets", asset="preference_pair_export", blocking=True,
+                          description="Every exported pair is scanned for secrets again; any hit fails the export."),
+    ],
+)
+def preference_pair_export(context: dg.AssetExecutionContext, learning_home: LearningHome):
+    """The training split in TRL's conversational format (prompt/chosen/rejected message lists)."""
+    lake = learning_home.lake()
+    pairs = lake.read(PAIRS_TABLE, schema={**PAIR_SCHEMA, "split": pl.String}).filter(pl.col("split") == "train")
+    lines = export_lines(pairs, "trl")
+    path = learning_home.settings().home / "exports" / EXPORT_NAME
+    from learning_pipeline.lake import atomic_write_bytes
+
+    atomic_write_bytes(path, ("\n".join(lines) + "\n").encode() if lines else b"")
+    yield dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "dagster/row_count": len(lines)})
+    yield checks.check_export_free_of_secrets(path)
+
+
+@dg.asset(
+    name=BATCHES_TABLE,
+    group_name="preferences",
+    kinds={"parquet"},
+    partitions_def=model_partitions,
+    deps=[PAIRS_TABLE, "preference_pair_export"],
+    op_tags={"learning/training": "true"},
+)
+def training_batches(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
+    """The new, eligible, non-held-out pairs a shadow model trains on in this run, recorded in the
+    training ledger so they stop counting as new (until this run fails)."""
+    lake = learning_home.lake()
+    model = next(m for m in SHADOW_MODELS if m.name == context.partition_key)
+    pairs = lake.read(PAIRS_TABLE, schema={**PAIR_SCHEMA, "split": pl.String})
+    batch = new_pairs(pairs, model.training_focus, held_pair_ids(lake, context.instance, model.name))
+    record_consumption(lake, context.run.run_id, model.name, batch.get_column("pair_id").to_list())
+    lake.write(BATCHES_TABLE, batch.with_columns(pl.lit(context.run.run_id).alias("run_id")), model.name, key="model")
+    by_domain = batch.group_by("domain").len().sort("domain")
+    context.log.info(f"{model.name}: {batch.height} new pairs {dict(by_domain.iter_rows())}")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": batch.height,
+            "run_id": context.run.run_id,
+            "training_focus": ", ".join(model.training_focus),
+            **{f"pairs_{d}": n for d, n in by_domain.iter_rows()},
+            "source_builds": batch.get_column("build_id").n_unique() if batch.height else 0,
+            "judge_versions": json.dumps(sorted({v for v in batch.get_column("judge_version").to_list() if v})),
+        }
+    )

@@ -1,0 +1,1 @@
+"""Training layer: tiny local base models, DPO LoRA training, preference evaluation."""

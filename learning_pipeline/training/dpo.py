@@ -1,0 +1,378 @@
+"""DPO LoRA training on preference pairs, and the preference metrics that judge an adapter.
+
+Training goes through TRL's `DPOTrainer` with a PEFT LoRA adapter: only the adapter is
+trained and saved, and the reference model is the base with the adapter switched off, so
+one copy of the base weights serves both. Records are TRL conversational preference
+records: `{"prompt": [messages], "chosen": [messages], "rejected": [messages]}`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from learning_pipeline.training.tiny_model import load_base_model
+
+TRAINING_MANIFEST = "dpo_training.json"
+
+
+@dataclass
+class DPOTrainingConfig:
+    lora_rank: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.0
+    target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
+    learning_rate: float = 5e-4
+    batch_size: int = 8
+    epochs: float = 1.0
+    max_steps: int = -1  # > 0 overrides epochs
+    beta: float = 0.1
+    max_length: int = 256  # prompt + completion tokens; longer sequences keep their start
+    seed: int = 0
+    gradient_accumulation_steps: int = 1
+
+
+# ---------------------------------------------------------------------------- training
+
+
+def train_dpo_lora(
+    base_model_path: Path,
+    train_records: list[dict] | Path,
+    output_dir: Path,
+    config: DPOTrainingConfig,
+    progress: Callable[[dict], None] | None = None,
+) -> dict:
+    """Train a DPO LoRA adapter on `base_model_path` and save adapter + tokenizer into `output_dir`.
+
+    `progress` receives every training log (one per optimizer step: step, loss,
+    rewards/accuracies, rewards/margins, ...). Returns the run's metrics.
+    """
+    import torch
+    from peft import LoraConfig
+    from transformers import PrinterCallback
+    from trl import DPOConfig, DPOTrainer
+
+    output_dir = Path(output_dir)
+    use_cuda = torch.cuda.is_available()
+    with contextlib.ExitStack() as scope:
+        dataset = _load_records(train_records, scope)
+        base = load_base_model(base_model_path)
+        args = DPOConfig(
+            output_dir=str(output_dir),
+            per_device_train_batch_size=config.batch_size,
+            gradient_accumulation_steps=config.gradient_accumulation_steps,
+            num_train_epochs=config.epochs,
+            max_steps=config.max_steps,
+            learning_rate=config.learning_rate,
+            beta=config.beta,
+            max_length=config.max_length,
+            seed=config.seed,
+            # TRL turns checkpointing on by default; LoRA on small models doesn't need the
+            # recompute, and transformers 5 reads the new name, not `gradient_checkpointing`.
+            activation_checkpointing=False,
+            # TRL defaults bf16=True, which TrainingArguments rejects on a CPU-only host.
+            use_cpu=not use_cuda,
+            bf16=use_cuda and torch.cuda.is_bf16_supported(),
+            report_to=[],
+            save_strategy="no",  # the adapter is saved once, below
+            logging_strategy="steps",
+            logging_steps=1,
+            disable_tqdm=True,
+        )
+        peft_config = LoraConfig(
+            task_type="CAUSAL_LM",
+            r=config.lora_rank,
+            lora_alpha=config.lora_alpha,
+            lora_dropout=config.lora_dropout,
+            target_modules=list(config.target_modules),
+        )
+        trainer = DPOTrainer(
+            model=base.model,
+            args=args,
+            train_dataset=dataset,
+            processing_class=base.tokenizer,
+            peft_config=peft_config,
+            callbacks=[_progress_callback(progress)] if progress else None,
+        )
+        # Logs go to `progress` and the returned history, not to stdout.
+        trainer.remove_callback(PrinterCallback)
+
+        prepared = trainer.train_dataset  # tokenized; prompts that fill max_length are dropped
+        started = time.perf_counter()
+        result = trainer.train()
+        runtime_s = time.perf_counter() - started
+
+        output_dir.mkdir(parents=True, exist_ok=True)
+        trainer.accelerator.unwrap_model(trainer.model).save_pretrained(output_dir)
+        base.tokenizer.save_pretrained(output_dir)
+
+    step_logs = [entry for entry in trainer.state.log_history if "loss" in entry]
+    epochs_done = float(trainer.state.epoch or 0.0)
+    estimated_tokens = _tokens_per_epoch(prepared, config.max_length) * epochs_done
+    # TRL counts the non-padding tokens it fed the policy; the estimate covers runs too
+    # short to have logged it.
+    tokens_seen = int(step_logs[-1].get("num_tokens", estimated_tokens)) if step_logs else int(estimated_tokens)
+    metrics = {
+        "final_loss": step_logs[-1]["loss"] if step_logs else None,
+        "first_loss": step_logs[0]["loss"] if step_logs else None,
+        "train_loss": result.training_loss,  # mean over the run
+        "steps": result.global_step,
+        "epochs": epochs_done,
+        "runtime_s": runtime_s,
+        "train_samples": len(prepared),
+        "dropped_samples": len(dataset) - len(prepared),
+        "tokens_seen": tokens_seen,
+        "tokens_per_s": tokens_seen / runtime_s if runtime_s > 0 else 0.0,
+        "peak_rss_mb": peak_rss_mb(),
+        "device": "cuda" if use_cuda else "cpu",
+        "log_history": step_logs,
+    }
+    (output_dir / TRAINING_MANIFEST).write_text(
+        json.dumps(
+            {"base_model_path": str(base_model_path), "config": asdict(config), "metrics": metrics},
+            indent=2,
+            default=str,
+        )
+    )
+    return metrics
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (the training step runs in its own process)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+def _load_records(train_records: list[dict] | Path, scope: contextlib.ExitStack):
+    import datasets
+
+    if isinstance(train_records, (str, Path)):
+        # The Arrow cache lives only as long as the run: exports are re-read per run, and a
+        # shared ~/.cache would grow with every training job.
+        cache_dir = scope.enter_context(tempfile.TemporaryDirectory(prefix="dpo-records-"))
+        dataset = datasets.load_dataset("json", data_files=str(train_records), split="train", cache_dir=cache_dir)
+    else:
+        dataset = datasets.Dataset.from_list(list(train_records))
+    if len(dataset) == 0:
+        raise ValueError("no preference records to train on")
+    missing = {"prompt", "chosen", "rejected"} - set(dataset.column_names)
+    if missing:
+        raise ValueError(f"preference records lack {sorted(missing)}; expected TRL prompt/chosen/rejected records")
+    return dataset
+
+
+def _tokens_per_epoch(prepared, max_length: int | None) -> int:
+    cap = max_length or math.inf
+    total = 0
+    for prompt, chosen, rejected in zip(prepared["prompt_ids"], prepared["chosen_ids"], prepared["rejected_ids"]):
+        total += min(len(prompt) + len(chosen), cap) + min(len(prompt) + len(rejected), cap)
+    return int(total)
+
+
+def _progress_callback(report: Callable[[dict], None]):
+    """A TrainerCallback forwarding each training log to `report` (a Pipes reporter, a test, ...)."""
+    # Defined here so importing this module (e.g. for the config) doesn't import transformers.
+    from transformers import TrainerCallback
+
+    class ProgressCallback(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs and state.is_world_process_zero:
+                report({"step": state.global_step, **logs})
+
+    return ProgressCallback()
+
+
+# ---------------------------------------------------------------------------- evaluation
+
+
+def preference_accuracy(
+    model_path_or_adapter: Path | None,
+    base_model_path: Path,
+    records: list[dict],
+    beta: float = 0.1,
+    batch_size: int = 16,
+    max_length: int | None = None,
+) -> dict:
+    """DPO implicit-reward margins of a policy against the base model as reference.
+
+    margin = beta * [(logp_policy(chosen) - logp_ref(chosen)) - (logp_policy(rejected) - logp_ref(rejected))]
+    with log-probs summed over completion tokens. The policy is a LoRA adapter directory
+    (applied on the base), a full model directory, or None for the base itself, whose
+    margins are all 0 and whose accuracy is therefore 0.0 by definition.
+    """
+    if not records:
+        raise ValueError("no records to evaluate")
+    base = load_base_model(base_model_path)
+    device = _device()
+    reference = base.model.to(device).eval()
+    chosen, rejected = _encode_pairs(base.tokenizer, records, max_length)
+    pad_id = _pad_id(base.tokenizer)
+    ref_chosen = _sequence_logps(reference, chosen, pad_id, batch_size)
+    ref_rejected = _sequence_logps(reference, rejected, pad_id, batch_size)
+
+    if model_path_or_adapter is None:
+        policy_chosen, policy_rejected = ref_chosen, ref_rejected
+    else:
+        policy = _load_policy(Path(model_path_or_adapter), reference).to(device).eval()
+        policy_chosen = _sequence_logps(policy, chosen, pad_id, batch_size)
+        policy_rejected = _sequence_logps(policy, rejected, pad_id, batch_size)
+
+    margins = [
+        beta * ((pc - rc) - (pr - rr))
+        for pc, rc, pr, rr in zip(policy_chosen, ref_chosen, policy_rejected, ref_rejected, strict=True)
+    ]
+    return {
+        "accuracy": sum(m > 0 for m in margins) / len(margins),
+        "mean_margin": sum(margins) / len(margins),
+        "margins": margins,
+    }
+
+
+def pairwise_logp_accuracy(model, records: list[dict], tokenizer=None, batch_size: int = 16) -> float:
+    """Share of records where one model gives the chosen completion a higher log-prob than the rejected one.
+
+    `model` is a model directory or a loaded model (then pass its `tokenizer`). This is a
+    model's own implicit preference; a random model sits near 0.5 when chosen and rejected
+    completions have similar lengths.
+    """
+    if not records:
+        raise ValueError("no records to evaluate")
+    if isinstance(model, (str, Path)):
+        model, tokenizer = load_base_model(model)
+        model = model.to(_device())
+    elif tokenizer is None:
+        raise ValueError("pass the tokenizer along with a loaded model")
+    model.eval()
+    chosen, rejected = _encode_pairs(tokenizer, records, None)
+    pad_id = _pad_id(tokenizer)
+    chosen_logps = _sequence_logps(model, chosen, pad_id, batch_size)
+    rejected_logps = _sequence_logps(model, rejected, pad_id, batch_size)
+    return sum(c > r for c, r in zip(chosen_logps, rejected_logps, strict=True)) / len(records)
+
+
+def _load_policy(path: Path, base_model):
+    if (path / "adapter_config.json").is_file():
+        from peft import PeftModel
+
+        # Wraps the base in place; the reference log-probs were taken before.
+        return PeftModel.from_pretrained(base_model, str(path))
+    return load_base_model(path).model
+
+
+# A sequence to score: its token ids and how many trailing tokens are the completion.
+_Scored = tuple[list[int], int]
+
+
+def _encode_pairs(tokenizer, records: Sequence[dict], max_length: int | None) -> tuple[list[_Scored], list[_Scored]]:
+    chosen = [_encode(tokenizer, r["prompt"], r["chosen"], max_length) for r in records]
+    rejected = [_encode(tokenizer, r["prompt"], r["rejected"], max_length) for r in records]
+    return chosen, rejected
+
+
+def _encode(tokenizer, prompt, completion, max_length: int | None) -> _Scored:
+    """Tokenize prompt + completion the way TRL's DPOTrainer does, so margins match training."""
+    if isinstance(prompt, list):  # conversational: render through the chat template
+        prompt_ids = _chat_ids(tokenizer, prompt, add_generation_prompt=True)
+        full_ids = _chat_ids(tokenizer, prompt + completion)
+    else:  # plain text: TRL appends EOS to completions
+        eos = tokenizer.eos_token or ""
+        completion = completion if completion.endswith(eos) else completion + eos
+        prompt_ids = tokenizer(prompt)["input_ids"]
+        full_ids = tokenizer(prompt + completion)["input_ids"]
+    # The completion starts where the two tokenizations diverge (a template may render the
+    # prompt alone differently, or BPE may merge across the boundary).
+    start = _common_prefix_length(prompt_ids, full_ids)
+    if max_length is not None:
+        full_ids = full_ids[:max_length]  # keep_start, as in training
+    # The first token has no prediction, so at most len-1 tokens can be scored.
+    return full_ids, max(0, min(len(full_ids) - start, len(full_ids) - 1))
+
+
+def _chat_ids(tokenizer, messages: list[dict], add_generation_prompt: bool = False) -> list[int]:
+    encoded = tokenizer.apply_chat_template(
+        messages, add_generation_prompt=add_generation_prompt, tokenize=True, return_dict=True
+    )
+    return list(encoded["input_ids"])
+
+
+def _common_prefix_length(ids: list[int], other: list[int]) -> int:
+    n = 0
+    for a, b in zip(ids, other):
+        if a != b:
+            break
+        n += 1
+    return n
+
+
+def _sequence_logps(model, sequences: list[_Scored], pad_id: int, batch_size: int) -> list[float]:
+    """Summed completion log-probs, batched.
+
+    Sequences are left-padded so every completion ends at the last position; then only the
+    last (longest completion + 1) positions need logits (`logits_to_keep`), which keeps the
+    vocab-sized logits tensor small for real models with long prompts. Sorting by length
+    keeps padding low.
+    """
+    import torch
+
+    device = next(model.parameters()).device
+    order = sorted(range(len(sequences)), key=lambda i: len(sequences[i][0]))
+    logps = [0.0] * len(sequences)
+    with torch.inference_mode():
+        for begin in range(0, len(order), batch_size):
+            batch = order[begin : begin + batch_size]
+            width = max(len(sequences[i][0]) for i in batch)
+            keep = max(sequences[i][1] for i in batch)
+            if keep == 0:
+                continue  # nothing to score: all completions truncated away
+            input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+            attention = torch.zeros((len(batch), width), dtype=torch.long)
+            scored = torch.zeros((len(batch), keep), dtype=torch.bool)
+            for row, i in enumerate(batch):
+                ids, completion_len = sequences[i]
+                input_ids[row, width - len(ids) :] = torch.tensor(ids, dtype=torch.long)
+                attention[row, width - len(ids) :] = 1
+                scored[row, keep - completion_len :] = True
+            # Positions count from each row's first real token, as they would unpadded.
+            positions = (attention.cumsum(-1) - 1).clamp(min=0)
+            logits = model(
+                input_ids=input_ids.to(device),
+                attention_mask=attention.to(device),
+                position_ids=positions.to(device),
+                logits_to_keep=keep + 1,
+            ).logits[:, :-1]
+            targets = input_ids[:, width - keep :].to(device)
+            token_logps = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+            # masked_fill, not multiply: padded positions may hold NaN from fully masked rows.
+            sums = token_logps.masked_fill(~scored.to(device), 0.0).sum(-1)
+            for row, i in enumerate(batch):
+                logps[i] = float(sums[row])
+    return logps
+
+
+def _pad_id(tokenizer) -> int:
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    return int(pad if pad is not None else 0)
+
+
+def _device():
+    import torch
+
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+__all__ = [
+    "DPOTrainingConfig",
+    "TRAINING_MANIFEST",
+    "pairwise_logp_accuracy",
+    "peak_rss_mb",
+    "preference_accuracy",
+    "train_dpo_lora",
+]
