@@ -1,0 +1,160 @@
+"""Pair rules: observed preferences only, gates with drop reasons, dedup, split, replacement."""
+
+import datetime as dt
+import json
+
+import polars as pl
+
+from learning_pipeline.capture.processing import table_schema
+from learning_pipeline.capture.wire import TRACE_KINDS
+from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA
+from learning_pipeline.preferences.pairs import PairRules, generate_pairs, is_held_out
+
+T0 = dt.datetime(2026, 3, 9, 10, tzinfo=dt.timezone.utc)
+
+
+def _empty(kind):
+    return pl.DataFrame(schema=table_schema(TRACE_KINDS[kind]))
+
+
+def _decision(trace_id, build, chosen, rejected, result, minutes=0, dtype="architecture_choice"):
+    return {
+        "trace_id": trace_id, "build_id": build, "phase": "build", "decision_type": dtype,
+        "context": json.dumps({"previousAttempts": 0, "intentSnippet": "a clinic booking app"}),
+        "decision": json.dumps({"chosenOption": chosen, "rejectedOptions": rejected, "reasoning": "r", "confidence": 0.7}),
+        "outcome": json.dumps({"immediateResult": result, "requiredFixes": 0, "finalInProduction": result == "success"}) if result else None,
+        "created_at": T0 + dt.timedelta(minutes=minutes),
+    }
+
+
+def _decisions(*rows):
+    return pl.DataFrame(list(rows), schema={k: table_schema(TRACE_KINDS["decision"])[k] for k in rows[0]})
+
+
+def _generate(decisions=None, artifacts=None, designs=None, errors=None, judgments=None, rules=PairRules(held_out_share=0.0)):
+    return generate_pairs(
+        decisions if decisions is not None else _decisions(_decision("x", "b0", "a", [], None)),
+        artifacts if artifacts is not None else _empty("code_artifact"),
+        designs if designs is not None else _empty("design_choice"),
+        errors if errors is not None else _empty("error_recovery"),
+        judgments if judgments is not None else pl.DataFrame(schema=JUDGMENT_SCHEMA),
+        rules,
+    )
+
+
+TYPED = "isolate state in a typed store with explicit error boundaries"
+GLOBAL = "put everything in one global component and patch it later"
+INLINE = "call fetch inline in components and ignore non-200 responses"
+
+
+def test_a_success_prefers_the_chosen_option_over_each_rejected_one():
+    pairs, _ = _generate(_decisions(_decision("d1", "b1", TYPED, [GLOBAL, INLINE], "success")))
+    assert pairs.height == 2
+    assert set(pairs["chosen"]) == {TYPED} and set(pairs["rejected"]) == {GLOBAL, INLINE}
+    assert (pairs["domain"] == "architecture").all() and "clinic booking" in pairs["prompt"][0]
+    assert json.loads(pairs["source_ids"][0]) == ["d1"]
+
+
+def test_a_failure_gives_a_pair_only_when_a_later_different_choice_succeeded():
+    pairs, dropped = _generate(_decisions(
+        _decision("d1", "b1", GLOBAL, [TYPED], "failure"),
+        _decision("d2", "b1", TYPED, [], "success", minutes=5),
+        _decision("d3", "b2", GLOBAL, [TYPED], "failure"),  # nothing better was observed in b2
+    ))
+    assert pairs.select("chosen", "rejected").rows() == [(TYPED, GLOBAL)]
+    assert dropped["failed_without_observed_winner"] == 1 and dropped["no_rejected_options"] == 1
+
+
+def _artifact(artifact_id, build, codes):
+    return {
+        "artifact_id": artifact_id, "build_id": build, "file_path": "src/App.tsx", "user_id": "u",
+        "versions": json.dumps([{"version": i + 1, "code": c, "timestamp": "2026-03-09T10:00:00Z", "trigger": "fix"} for i, c in enumerate(codes)]),
+        "quality_trajectory": json.dumps([{"errorCount": 3 - i, "codeQualityScore": 50} for i in range(len(codes))]),
+        "patterns_used": "[]", "created_at": T0, "updated_at": T0,
+    }
+
+
+def _judgment(item_id, overall, confidence=0.9, judge_type="code_quality", version="jv1"):
+    return {"content_hash": f"h-{item_id}-{overall}", "judge_version": version, "judge_type": judge_type, "item_id": item_id,
+            "item_kind": "code_version", "status": "ok", "overall": float(overall), "confidence": confidence,
+            "reasoning": f"scored {overall}"}
+
+
+def _frame(rows, schema):
+    return pl.DataFrame(rows, schema={k: schema[k] for k in rows[0]}).select(
+        [pl.col(k) if k in rows[0] else pl.lit(None, schema[k]).alias(k) for k in schema]
+    )
+
+
+BAD_CODE = "export default function App(props: any) { try { load() } catch {} console.log(props) }"
+GOOD_CODE = "interface Props { id: string }\nexport function App({ id }: Props) {\n  return <Item id={id} />;\n}"
+
+
+def test_code_versions_pair_by_judged_quality_with_gates_counted():
+    artifacts = _frame([_artifact("a1", "b1", [BAD_CODE, GOOD_CODE]), _artifact("a2", "b2", [BAD_CODE, GOOD_CODE]),
+                        _artifact("a3", "b3", [GOOD_CODE, GOOD_CODE + " "])], table_schema(TRACE_KINDS["code_artifact"]))
+    judgments = _frame([
+        _judgment("a1@v1", 40), _judgment("a1@v2", 85),
+        _judgment("a2@v1", 40, confidence=0.5), _judgment("a2@v2", 85),  # a judge unsure of itself
+        _judgment("a3@v1", 80), _judgment("a3@v2", 90),  # same code but for a space
+    ], JUDGMENT_SCHEMA)
+    intent = _decisions(_decision("x", "b1", "a", [], None))
+    pairs, dropped = _generate(intent, artifacts=artifacts, judgments=judgments)
+    assert pairs.select("chosen", "rejected", "margin").rows() == [(GOOD_CODE, BAD_CODE, 45.0)]
+    assert "src/App.tsx" in pairs["prompt"][0] and "clinic booking" in pairs["prompt"][0]
+    assert pairs["judge_version"][0] == "jv1" and len(json.loads(pairs["judgment_ids"][0])) == 2
+    assert dropped["judgment_confidence_below_minimum"] == 1 and dropped["sides_near_identical"] == 1
+
+
+def test_a_small_margin_is_dropped():
+    artifacts = _frame([_artifact("a1", "b1", [BAD_CODE, GOOD_CODE])], table_schema(TRACE_KINDS["code_artifact"]))
+    judgments = _frame([_judgment("a1@v1", 70), _judgment("a1@v2", 72)], JUDGMENT_SCHEMA)
+    pairs, dropped = _generate(artifacts=artifacts, judgments=judgments)
+    assert pairs.height == 0 and dropped["margin_below_minimum"] == 1
+
+
+def test_a_judge_change_replaces_the_pairs_built_on_the_old_judgments():
+    artifacts = _frame([_artifact("a1", "b1", [BAD_CODE, GOOD_CODE])], table_schema(TRACE_KINDS["code_artifact"]))
+    old = _frame([_judgment("a1@v1", 40), _judgment("a1@v2", 85)], JUDGMENT_SCHEMA)
+    new = _frame([_judgment("a1@v1", 90, version="jv2"), _judgment("a1@v2", 30, version="jv2")], JUDGMENT_SCHEMA)
+    before, _ = _generate(artifacts=artifacts, judgments=old)
+    after, _ = _generate(artifacts=artifacts, judgments=new)
+    assert before["chosen"].to_list() == [GOOD_CODE] and after["chosen"].to_list() == [BAD_CODE]
+    assert after["judge_version"].to_list() == ["jv2"] and set(before["pair_id"]) != set(after["pair_id"])
+
+
+def test_error_fix_prefers_the_fix_that_worked_over_each_failed_attempt():
+    errors = _frame([{
+        "error_id": "e1", "build_id": "b1", "user_id": "u", "created_at": T0,
+        "error": json.dumps({"type": "TypeError", "message": "Cannot read properties of undefined (reading 'map')", "fileLocation": "src/List.tsx"}),
+        "recovery_journey": json.dumps([
+            {"attempt": 1, "level": 1, "modelUsed": "m", "fixApplied": "wrap the call in try/catch", "result": "failed", "timeTakenMs": 1},
+            {"attempt": 2, "level": 1, "modelUsed": "m", "fixApplied": "cast the value to any", "result": "new_error", "timeTakenMs": 1},
+            {"attempt": 3, "level": 2, "modelUsed": "m", "fixApplied": "default items to [] until loaded", "result": "fixed", "timeTakenMs": 1},
+        ]),
+        "successful_fix": json.dumps({"levelRequired": 2, "fixDescription": "default items to [] until loaded", "codeDiff": "- items.map\n+ (items ?? []).map"}),
+    }], table_schema(TRACE_KINDS["error_recovery"]))
+    pairs, _ = _generate(errors=errors)
+    assert pairs.height == 2 and pairs["prompt"][0].startswith("Fix this TypeError in src/List.tsx")
+    assert set(pairs["rejected"]) == {"wrap the call in try/catch", "cast the value to any"}
+    assert pairs.sort("margin")["margin"].to_list() == [50.0, 70.0]
+
+
+def test_duplicates_and_near_duplicates_are_stored_once():
+    pairs, dropped = _generate(_decisions(
+        _decision("d1", "b1", TYPED, [GLOBAL], "success"),
+        _decision("d2", "b2", TYPED, [GLOBAL], "success"),  # the same pair again
+        _decision("d3", "b3", TYPED + "  ", [GLOBAL.upper()], "success"),  # the same but for case and spacing
+    ))
+    assert pairs.height == 1 and dropped["duplicate_pair"] == 1 and dropped["near_duplicate_pair"] == 1
+
+
+def test_the_split_is_by_build_and_never_puts_a_build_on_both_sides():
+    rows = [_decision(f"d{i}", f"b{i // 3}", f"{TYPED} v{i}", [GLOBAL, INLINE], "success") for i in range(300)]
+    pairs, _ = _generate(_decisions(*rows), rules=PairRules(held_out_share=0.1))
+    held = pairs.filter(pl.col("split") == "held_out")
+    assert 0.03 < held.height / pairs.height < 0.2
+    assert not set(held["build_id"]) & set(pairs.filter(pl.col("split") == "train")["build_id"])
+    assert all(is_held_out(b, 0.1) for b in held["build_id"])
+    again, _ = _generate(_decisions(*rows), rules=PairRules(held_out_share=0.1))
+    assert again.sort("pair_id").equals(pairs.sort("pair_id"))

@@ -1,0 +1,78 @@
+"""The 500-pair trigger: 499 -> nothing, 500 -> one run, same tick -> nothing, failure -> again."""
+
+import datetime as dt
+import uuid
+
+import dagster as dg
+import polars as pl
+
+from learning_pipeline.preferences.definitions import definitions, training_job
+from learning_pipeline.preferences.pairs import PAIR_SCHEMA
+from learning_pipeline.preferences.sensors import MODEL_TAG, PAIR_SET_TAG, build_preference_sensor
+from learning_pipeline.preferences.training_ledger import consumption, record_consumption
+
+
+def _pairs(n, domain="code", split="train", start=0):
+    return pl.DataFrame(
+        {
+            "pair_id": [f"p{domain}{i}" for i in range(start, start + n)],
+            "domain": domain, "prompt": "p", "chosen": "c", "rejected": "r", "judgment_reasoning": "", "margin": 50.0,
+            "source_ids": "[]", "judgment_ids": "[]", "judge_version": "jv", "build_id": [f"b{i}" for i in range(start, start + n)],
+            "created_at": dt.datetime(2026, 3, 9, tzinfo=dt.timezone.utc), "near_key": [f"k{domain}{i}" for i in range(start, start + n)],
+            "split": split,
+        },
+        schema={**PAIR_SCHEMA, "split": pl.String},
+    )
+
+
+def _tick(learning_home, instance, cursor=None):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"learning_home": learning_home})
+    result = build_preference_sensor(training_job)(context)
+    if isinstance(result, dg.SkipReason):
+        return [], cursor
+    return result.run_requests, result.cursor
+
+
+def test_the_threshold_is_crossed_once_and_a_failed_run_gives_its_pairs_back(learning_home):
+    lake = learning_home.lake()
+    instance = dg.DagsterInstance.ephemeral()
+    # 499 code pairs, plus pairs the coder must not count: held out, or another model's domain.
+    lake.write("preference_pairs", pl.concat([_pairs(499), _pairs(50, split="held_out", start=1000), _pairs(40, "design")]))
+    assert _tick(learning_home, instance)[0] == []
+
+    lake.write("preference_pairs", pl.concat([_pairs(500), _pairs(50, split="held_out", start=1000), _pairs(40, "design")]))
+    (request,), cursor = _tick(learning_home, instance)
+    assert request.partition_key == "builder-coder" and request.tags["learning/new_pairs"] == "500"
+    assert _tick(learning_home, instance, cursor)[0] == []  # the same tick again asks nothing
+
+    # The run takes its batch; those pairs are no longer new, whatever the cursor says.
+    defs = dg.Definitions.merge(definitions(), dg.Definitions(resources={"learning_home": learning_home}))
+    result = defs.resolve_job_def("training_job").execute_in_process(
+        instance=instance, partition_key=request.partition_key, tags=request.tags
+    )
+    assert result.success
+    assert consumption(lake).height == 500
+    assert _tick(learning_home, instance)[0] == []
+
+    # A failed run releases what it consumed: the same pairs are requested again, under a new key.
+    lake.write("preference_pairs", pl.concat([_pairs(1000), _pairs(50, split="held_out", start=1000)]))
+    (second,), cursor = _tick(learning_home, instance, cursor)
+    assert second.tags["learning/new_pairs"] == "500"
+    failed = dg.DagsterRun(job_name="training_job", run_id=str(uuid.uuid4()), status=dg.DagsterRunStatus.FAILURE,
+                           tags={PAIR_SET_TAG: second.tags[PAIR_SET_TAG], MODEL_TAG: "builder-coder"})
+    instance.add_run(failed)
+    record_consumption(lake, failed.run_id, "builder-coder", [f"pcode{i}" for i in range(500, 1000)])
+    assert _tick(learning_home, instance, cursor)[0] != []  # released even though the cursor saw this set
+    (retry,), _ = _tick(learning_home, instance, cursor)
+    assert retry.tags[PAIR_SET_TAG] == second.tags[PAIR_SET_TAG] and retry.run_key != second.run_key
+
+
+def test_held_out_pairs_never_enter_a_training_batch(learning_home):
+    from learning_pipeline.preferences.checks import check_held_out_never_trained
+
+    lake = learning_home.lake()
+    lake.write("preference_pairs", pl.concat([_pairs(5), _pairs(3, split="held_out", start=100)]))
+    assert check_held_out_never_trained(lake).passed
+    record_consumption(lake, "r1", "builder-coder", ["pcode100"])  # a held-out pair trained on
+    result = check_held_out_never_trained(lake)
+    assert not result.passed and result.metadata["held_out_pairs_in_training_sets"].value == 1
