@@ -106,6 +106,9 @@ def train_dpo_lora(
         trainer.remove_callback(PrinterCallback)
 
         prepared = trainer.train_dataset  # tokenized; prompts that fill max_length are dropped
+        train_samples, dropped_samples = len(prepared), len(dataset) - len(prepared)
+        tokens_per_epoch = _tokens_per_epoch(prepared, config.max_length)  # before the Arrow cache goes
+
         started = time.perf_counter()
         result = trainer.train()
         runtime_s = time.perf_counter() - started
@@ -116,7 +119,7 @@ def train_dpo_lora(
 
     step_logs = [entry for entry in trainer.state.log_history if "loss" in entry]
     epochs_done = float(trainer.state.epoch or 0.0)
-    estimated_tokens = _tokens_per_epoch(prepared, config.max_length) * epochs_done
+    estimated_tokens = tokens_per_epoch * epochs_done
     # TRL counts the non-padding tokens it fed the policy; the estimate covers runs too
     # short to have logged it.
     tokens_seen = int(step_logs[-1].get("num_tokens", estimated_tokens)) if step_logs else int(estimated_tokens)
@@ -127,8 +130,8 @@ def train_dpo_lora(
         "steps": result.global_step,
         "epochs": epochs_done,
         "runtime_s": runtime_s,
-        "train_samples": len(prepared),
-        "dropped_samples": len(dataset) - len(prepared),
+        "train_samples": train_samples,
+        "dropped_samples": dropped_samples,
         "tokens_seen": tokens_seen,
         "tokens_per_s": tokens_seen / runtime_s if runtime_s > 0 else 0.0,
         "peak_rss_mb": peak_rss_mb(),

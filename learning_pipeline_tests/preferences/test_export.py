@@ -57,3 +57,18 @@ def test_the_blocking_export_check_fails_on_a_secret_that_reached_the_pairs(lear
     (check,) = result.get_asset_check_evaluations()
     assert check.check_name == "export_free_of_secrets" and not check.passed
     assert check.metadata["lines_with_secrets"].value == 3
+
+
+@pytest.mark.heavy
+def test_the_pipeline_export_trains_a_few_dpo_steps(tmp_path):
+    """The export, as written by `export-pairs --format trl`, loads with datasets and trains with TRL."""
+    from learning_pipeline.training.dpo import DPOTrainingConfig, train_dpo_lora
+    from learning_pipeline.training.tiny_model import build_tiny_llama
+
+    pairs = _with_texts(_pairs(16))
+    out = tmp_path / "pairs.trl.jsonl"
+    write_export(pairs, "trl", out)
+    corpus = pairs["prompt"].to_list() + pairs["chosen"].to_list() + pairs["rejected"].to_list()
+    base = build_tiny_llama(corpus * 4, tmp_path / "tiny", vocab_size=400)
+    metrics = train_dpo_lora(base, out, tmp_path / "adapter", DPOTrainingConfig(max_steps=3, batch_size=8, max_length=64))
+    assert metrics["steps"] == 3 and (tmp_path / "adapter" / "adapter_config.json").exists()
