@@ -29,6 +29,24 @@ class EvolutionConfig:
 
 
 @dataclass(frozen=True)
+class TrainingSettings:
+    """Hyperparameters of one shadow-model training run (DPO + LoRA) and its anti-forgetting."""
+
+    lora_rank: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.0
+    target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
+    learning_rate: float = 2e-3
+    batch_size: int = 16
+    epochs: float = 1.0
+    max_steps: int = -1
+    beta: float = 0.1
+    max_length: int = 192
+    replay_share: float = 0.2  # earlier pairs mixed in, the previous adapter's weakest first
+    ewc_lambda: float = 0.0  # EWC penalty weight on the LoRA parameters; 0 disables it
+
+
+@dataclass(frozen=True)
 class ShadowModelSpec:
     """A shadow model the flywheel trains: what it starts from and which pair domains it learns."""
 

@@ -6,10 +6,12 @@ from learning_pipeline.capture import definitions as capture
 from learning_pipeline.judging import definitions as judging
 from learning_pipeline.preferences import definitions as preferences
 from learning_pipeline.resources import LearningHome
+from learning_pipeline.training import definitions as training
 
 defs = dg.Definitions.merge(
     capture.definitions(),
     judging.definitions(),
     preferences.definitions(),
+    training.definitions(),
     dg.Definitions(resources={"learning_home": LearningHome.from_env()}),
 )

@@ -19,6 +19,7 @@ CONSUMPTION_TABLE = "training_consumption"
 RUN_KEY = "run"
 CONSUMPTION_SCHEMA = {"run_id": pl.String, "model_name": pl.String, "pair_id": pl.String, "consumed_at": pl.Datetime("us", "UTC")}
 RELEASED = {dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+TRAINING_RUNS_TABLE = "training_runs"  # written by the training layer's registry
 
 
 def record_consumption(lake: Lake, run_id: str, model_name: str, pair_ids: list[str]) -> None:
@@ -37,10 +38,15 @@ def held_pair_ids(lake: Lake, instance: dg.DagsterInstance | None, model_name: s
     """Pairs a run of this model consumed and still holds (the run did not fail or get cancelled).
     Without an instance (e.g. a plain script) every recorded consumption counts."""
     rows = consumption(lake).filter(pl.col("model_name") == model_name)
+    # A run whose training completed keeps its pairs even when a later step failed it (a
+    # candidate rejected by the promotion gate): retraining on the same pairs would only
+    # produce the same rejected candidate again.
+    trained = set(lake.read(TRAINING_RUNS_TABLE, key="run").filter(pl.col("status") == "completed").get_column("run_id")) \
+        if lake.partitions(TRAINING_RUNS_TABLE, key="run") else set()
     held: set[str] = set()
     for (run_id,), group in rows.group_by(["run_id"]):
         run = instance.get_run_by_id(run_id) if instance is not None else None
-        if run is not None and run.status in RELEASED:
+        if run is not None and run.status in RELEASED and run_id not in trained:
             continue
         held.update(group.get_column("pair_id").to_list())
     return held

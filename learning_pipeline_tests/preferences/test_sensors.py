@@ -6,7 +6,8 @@ import uuid
 import dagster as dg
 import polars as pl
 
-from learning_pipeline.preferences.definitions import definitions, training_job
+from learning_pipeline.preferences.assets import training_batches
+from learning_pipeline.training.definitions import training_job
 from learning_pipeline.preferences.pairs import PAIR_SCHEMA
 from learning_pipeline.preferences.sensors import MODEL_TAG, PAIR_SET_TAG, build_preference_sensor
 from learning_pipeline.preferences.training_ledger import consumption, record_consumption
@@ -46,9 +47,9 @@ def test_the_threshold_is_crossed_once_and_a_failed_run_gives_its_pairs_back(lea
     assert _tick(learning_home, instance, cursor)[0] == []  # the same tick again asks nothing
 
     # The run takes its batch; those pairs are no longer new, whatever the cursor says.
-    defs = dg.Definitions.merge(definitions(), dg.Definitions(resources={"learning_home": learning_home}))
-    result = defs.resolve_job_def("training_job").execute_in_process(
-        instance=instance, partition_key=request.partition_key, tags=request.tags
+    result = dg.materialize(
+        [training_batches], instance=instance, partition_key=request.partition_key, tags=request.tags,
+        resources={"learning_home": learning_home},
     )
     assert result.success
     assert consumption(lake).height == 500

@@ -1,0 +1,271 @@
+"""Training-layer assets, one partition per shadow model: adapter, evaluation + gate, promotion."""
+
+import dataclasses
+import json
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig, LearningSettings, ShadowModelSpec, TrainingSettings
+from learning_pipeline.preferences.assets import BATCHES_TABLE, PAIRS_TABLE, model_partitions
+from learning_pipeline.preferences.export import trl_record
+from learning_pipeline.preferences.pairs import PAIR_SCHEMA
+from learning_pipeline.preferences.training_ledger import consumption
+from learning_pipeline.resources import LearningHome
+from learning_pipeline.training.evaluation import gate, held_out_records, score, write_report
+from learning_pipeline.training.registry import ShadowModelRegistry
+from learning_pipeline.training.resources import TrainingLauncher
+
+TINY_BASE = "tiny-llama"
+GATE_CHECK = dg.AssetCheckKey(dg.AssetKey("adapter_evaluation"), "promotion_gate")
+
+
+def model_spec(name: str) -> ShadowModelSpec:
+    return next(m for m in SHADOW_MODELS if m.name == name)
+
+
+def resolve_base_model(spec: ShadowModelSpec, settings: LearningSettings, pairs: pl.DataFrame) -> str:
+    """The tiny local Llama for the demo and tests (built once, from the pairs' own text, then
+    frozen so every version of a model shares one base), or a local path / hub id as configured."""
+    if spec.base_model != TINY_BASE:
+        return spec.base_model
+    path = settings.models_dir / TINY_BASE
+    if not (path / "config.json").exists():
+        from learning_pipeline.training.tiny_model import build_tiny_llama
+
+        texts = pairs.sort("pair_id").select("prompt", "chosen", "rejected").to_numpy().ravel().tolist()
+        build_tiny_llama(texts, path)
+    return str(path)
+
+
+def _pairs(lake) -> pl.DataFrame:
+    return lake.read(PAIRS_TABLE, schema={**PAIR_SCHEMA, "split": pl.String})
+
+
+def replay_pairs(lake, registry: ShadowModelRegistry, model: str, run_id: str, pairs: pl.DataFrame) -> pl.DataFrame:
+    """Pairs earlier completed runs of this model trained on (the experience to replay)."""
+    completed = registry.runs(model).filter(pl.col("status") == "completed").get_column("run_id").to_list()
+    earlier = consumption(lake).filter(pl.col("run_id").is_in(completed) & (pl.col("run_id") != run_id))
+    return pairs.join(earlier.select("pair_id").unique(), on="pair_id", how="semi").sort("pair_id")
+
+
+@dg.asset(
+    group_name="training",
+    kinds={"pytorch", "python"},
+    partitions_def=model_partitions,
+    deps=[BATCHES_TABLE],
+    op_tags={"learning/training": "true"},
+    description="A DPO LoRA adapter trained out of process (Dagster Pipes) on the model's new pairs plus replay.",
+)
+def shadow_adapter(context: dg.AssetExecutionContext, learning_home: LearningHome, training_launcher: TrainingLauncher):
+    settings, lake = learning_home.settings(), learning_home.lake()
+    spec, run_id = model_spec(context.partition_key), context.run.run_id
+    registry = ShadowModelRegistry(lake)
+    batch = lake.read(BATCHES_TABLE, [spec.name], key="model")
+    batch = batch.filter(pl.col("run_id") == run_id) if batch.height else batch
+    if batch.height == 0:
+        raise dg.Failure(f"{spec.name}: this run's training batch is empty; nothing to train on")
+    pairs = _pairs(lake)
+    base = resolve_base_model(spec, settings, pairs)
+    training = TrainingSettings()
+    champion = registry.champion(spec.name)
+
+    replay = replay_pairs(lake, registry, spec.name, run_id, pairs)
+    if replay.height and champion is not None:
+        from learning_pipeline.training.anti_forgetting import replay_margins, select_replay
+
+        previous = [trl_record(r) for r in replay.iter_rows(named=True)]
+        margins = replay_margins(Path(champion["adapter_path"]), Path(base), previous)
+        chosen_replay = select_replay(previous, margins, training.replay_share, batch.height)
+    else:
+        chosen_replay = []
+    records = [trl_record(r) for r in batch.iter_rows(named=True)] + chosen_replay
+
+    version_dir = settings.adapters_dir / spec.name
+    version = registry.add_candidate(spec.name, spec.base_model, spec.training_focus, run_id, version_dir, len(records))
+    output_dir = version_dir / f"v{version}"
+    registry.update(spec.name, version, adapter_path=str(output_dir))
+    output_dir.mkdir(parents=True, exist_ok=True)
+    train_path = output_dir / "train.jsonl"
+    train_path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+    config = {k: v for k, v in dataclasses.asdict(training).items() if k not in ("replay_share", "ewc_lambda")}
+    extras = {
+        "model": spec.name, "version": version, "base_model_path": base, "train_path": str(train_path),
+        "output_dir": str(output_dir), "config": config, "train_records": len(records),
+    }
+    if champion is not None:
+        extras["previous_adapter"] = champion["adapter_path"]
+        if training.ewc_lambda > 0:
+            extras["ewc_lambda"] = training.ewc_lambda
+            extras["fisher_path"] = str(Path(champion["adapter_path"]) / "fisher.safetensors")
+    registry.record_run(run_id, spec.name, {**extras, "training": dataclasses.asdict(training)}, "running", version=version)
+    context.log.info(f"{spec.name} v{version}: {batch.height} new pairs + {len(chosen_replay)} replayed, base {base}")
+    try:
+        invocation = training_launcher.launch(context, extras)
+        reported = invocation.get_materialize_result()
+    except Exception as err:
+        # The registry stays consistent: the version and the run are failed, nothing is promoted,
+        # and the failed Dagster run gives its pairs back to the next trigger.
+        registry.update(spec.name, version, status="failed", metrics={"error": str(err)[:2000]})
+        registry.record_run(run_id, spec.name, extras, "failed", error=str(err)[:2000])
+        raise
+    metrics = {k: v.value for k, v in reported.metadata.items()}
+    registry.update(spec.name, version, status="ready", metrics=metrics)
+    registry.record_run(run_id, spec.name, extras, "completed", final_loss=metrics.get("final_loss"), metrics=metrics)
+    return dg.MaterializeResult(
+        metadata={
+            **reported.metadata,
+            "version": version,
+            "new_pairs": batch.height,
+            "replay_pairs": len(chosen_replay),
+            "adapter_path": dg.MetadataValue.path(str(output_dir)),
+            "base_model": base,
+        }
+    )
+
+
+def _candidate(registry: ShadowModelRegistry, model: str, run_id: str) -> dict:
+    mine = registry.versions(model).filter(pl.col("run_id") == run_id)
+    if mine.height == 0:
+        raise dg.Failure(f"{model}: no adapter version was trained in run {run_id}")
+    return mine.row(-1, named=True)
+
+
+def evaluate_versions(base: str, records: list[dict], candidate: dict, champion: dict | None, beta: float):
+    from learning_pipeline.training.dpo import preference_accuracy
+
+    domains = [r["domain"] for r in records]
+    candidate_margins = preference_accuracy(Path(candidate["adapter_path"]), Path(base), records, beta=beta)["margins"] if records else []
+    if champion is not None:
+        champion_margins = preference_accuracy(Path(champion["adapter_path"]), Path(base), records, beta=beta)["margins"] if records else []
+        champion_label = f"champion v{champion['version']}"
+    else:
+        champion_margins, champion_label = [0.0] * len(records), "base model"
+    return (score(f"candidate v{candidate['version']}", candidate_margins, domains),
+            score(champion_label, champion_margins, domains), candidate_margins, champion_margins)
+
+
+@dg.asset(
+    group_name="training",
+    kinds={"pytorch"},
+    partitions_def=model_partitions,
+    deps=["shadow_adapter"],
+    op_tags={"learning/training": "true"},
+    check_specs=[dg.AssetCheckSpec("promotion_gate", asset="adapter_evaluation", blocking=True,
+                                   description="The candidate beats the champion by the promotion threshold and no domain regresses.")],
+    description="The candidate and the champion (or the base) on the same held-out pairs, with bootstrap intervals.",
+)
+def adapter_evaluation(context: dg.AssetExecutionContext, learning_home: LearningHome):
+    settings, lake = learning_home.settings(), learning_home.lake()
+    spec = model_spec(context.partition_key)
+    registry = ShadowModelRegistry(lake)
+    candidate = _candidate(registry, spec.name, context.run.run_id)
+    champion = registry.champion(spec.name)
+    pairs = _pairs(lake)
+    records = held_out_records(pairs, spec.training_focus)
+    base = resolve_base_model(spec, settings, pairs)
+    cand, champ, cand_margins, champ_margins = evaluate_versions(base, records, candidate, champion, TrainingSettings().beta)
+    evolution = EvolutionConfig()
+    decision = gate(cand, champ, cand_margins, champ_margins, evolution.promotion_improvement_threshold, evolution.regression_tolerance)
+    report = write_report(Path(candidate["adapter_path"]), spec.name, candidate["version"], cand, champ, decision, len(records))
+    registry.update(spec.name, candidate["version"], eval_score=cand.accuracy,
+                    metrics={**json.loads(candidate["metrics"] or "{}"), "evaluation": report})
+    context.log.info(f"{spec.name} v{candidate['version']}: accuracy {cand.accuracy:.3f} vs {champ.label} {champ.accuracy:.3f}; "
+                     f"gate {'passed' if decision.passed else 'failed'}: {'; '.join(decision.reasons)}")
+    yield dg.MaterializeResult(
+        metadata={
+            "candidate_version": candidate["version"],
+            "held_out_pairs": len(records),
+            "candidate_accuracy": cand.accuracy,
+            "candidate_interval": f"{cand.interval[0]:.3f}-{cand.interval[1]:.3f}",
+            "champion": champ.label,
+            "champion_accuracy": champ.accuracy,
+            "candidate_mean_margin": cand.mean_margin,
+            **{f"accuracy_{d}": a for d, a in cand.by_domain.items()},
+            "report": dg.MetadataValue.md((Path(candidate["adapter_path"]) / "eval_report.md").read_text()),
+        }
+    )
+    yield dg.AssetCheckResult(
+        check_name="promotion_gate",
+        passed=decision.passed,
+        metadata={
+            "candidate_version": candidate["version"],
+            "improvement": decision.improvement,
+            "improvement_interval": f"{decision.improvement_interval[0]:+.3f}..{decision.improvement_interval[1]:+.3f}",
+            "reasons": "; ".join(decision.reasons),
+            "threshold": evolution.promotion_improvement_threshold,
+            "regression_tolerance": evolution.regression_tolerance,
+        },
+    )
+
+
+def gate_passed_for(instance: dg.DagsterInstance, run_id: str, version: int) -> tuple[bool, str]:
+    """The latest promotion-gate result must be a pass, from this run, for this exact candidate:
+    a blocking check only blocks within its own run, so a promotion re-run elsewhere must not
+    ride on someone else's pass."""
+    record = instance.event_log_storage.get_latest_asset_check_execution_by_key([GATE_CHECK]).get(GATE_CHECK)
+    if record is None or record.event is None:
+        return False, "no promotion-gate result recorded"
+    evaluation = record.event.dagster_event.event_specific_data
+    checked = evaluation.metadata.get("candidate_version")
+    if record.run_id != run_id or checked is None or checked.value != version:
+        return False, f"the latest gate result is for v{checked.value if checked else '?'} in run {record.run_id}, not v{version} in this run"
+    if not evaluation.passed:
+        return False, f"the gate failed for v{version}"
+    return True, "passed"
+
+
+@dg.asset(
+    group_name="training",
+    partitions_def=model_partitions,
+    deps=["adapter_evaluation"],
+    op_tags={"learning/training": "true"},
+    description="Promotes the candidate (and deprecates the old champion, atomically) once the gate passed.",
+)
+def shadow_promotion(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
+    spec = model_spec(context.partition_key)
+    registry = ShadowModelRegistry(learning_home.lake())
+    candidate = _candidate(registry, spec.name, context.run.run_id)
+    passed, why = gate_passed_for(context.instance, context.run.run_id, candidate["version"])
+    if not passed:
+        raise dg.Failure(f"not promoting {spec.name} v{candidate['version']}: {why}")
+    previous = registry.promote(spec.name, candidate["version"])
+    context.log.info(f"{spec.name}: v{candidate['version']} promoted" + (f", v{previous['version']} deprecated" if previous else ""))
+    return dg.MaterializeResult(
+        metadata={
+            "promoted_version": candidate["version"],
+            "previous_champion": f"v{previous['version']}" if previous else "base model",
+            "eval_score": candidate["eval_score"] or 0.0,
+        }
+    )
+
+
+@dg.asset(
+    group_name="training",
+    kinds={"pytorch"},
+    partitions_def=model_partitions,
+    deps=[PAIRS_TABLE],
+    description="The promoted model re-evaluated on the current held-out set (weekly): drift shows as a falling line.",
+)
+def champion_evaluation(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
+    settings, lake = learning_home.settings(), learning_home.lake()
+    spec = model_spec(context.partition_key)
+    champion = ShadowModelRegistry(lake).champion(spec.name)
+    if champion is None:
+        return dg.MaterializeResult(metadata={"champion": "none promoted yet"})
+    pairs = _pairs(lake)
+    records = held_out_records(pairs, spec.training_focus)
+    base = resolve_base_model(spec, settings, pairs)
+    result, _, _, _ = evaluate_versions(base, records, champion, None, TrainingSettings().beta)
+    return dg.MaterializeResult(
+        metadata={
+            "champion": f"v{champion['version']}",
+            "held_out_pairs": len(records),
+            "accuracy": result.accuracy,
+            "mean_margin": result.mean_margin,
+            "interval": f"{result.interval[0]:.3f}-{result.interval[1]:.3f}",
+            **{f"accuracy_{d}": a for d, a in result.by_domain.items()},
+        }
+    )

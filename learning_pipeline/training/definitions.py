@@ -1,0 +1,26 @@
+import dagster as dg
+
+from learning_pipeline.preferences.assets import model_partitions
+from learning_pipeline.preferences.sensors import build_preference_sensor
+from learning_pipeline.training.assets import adapter_evaluation, champion_evaluation, shadow_adapter, shadow_promotion
+from learning_pipeline.training.resources import TrainingLauncher
+from learning_pipeline.training.schedules import weekly_evaluation_job, weekly_evaluation_schedule
+
+# One shadow model's flywheel turn: take the new pairs, train, evaluate behind the gate, promote.
+training_job = dg.define_asset_job(
+    "training_job",
+    selection=dg.AssetSelection.assets("training_batches", "shadow_adapter", "adapter_evaluation", "shadow_promotion"),
+    partitions_def=model_partitions,
+    tags={"learning/training": "true"},
+    description="Train, evaluate and (through the blocking gate) promote one shadow model.",
+)
+
+
+def definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[shadow_adapter, adapter_evaluation, shadow_promotion, champion_evaluation],
+        jobs=[training_job, weekly_evaluation_job],
+        sensors=[build_preference_sensor(training_job)],
+        schedules=[weekly_evaluation_schedule],
+        resources={"training_launcher": TrainingLauncher.from_env()},
+    )
