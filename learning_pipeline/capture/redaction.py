@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import string
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
@@ -133,14 +134,17 @@ _ALPHABET = re.compile(r"0123456789|abcdefghij|ABCDEFGHIJ")  # nanoid/base64 alp
 _IMAGE_BASE64_MAGIC = ("iVBORw0KGgo", "/9j/", "R0lGOD", "UklGR")
 _ENTROPY_THRESHOLD = 3.7  # bits/char; random 32-char base62 tokens sit at 4.0 and up
 _MIN_RANDOM_LENGTH = 32
+_UPPER = frozenset(string.ascii_uppercase)
+_LOWER = frozenset(string.ascii_lowercase)
+_DIGITS = frozenset(string.digits)
 
 
 def _looks_random(token: str) -> bool:
     core = token.rstrip("=")
     if len(core) < _MIN_RANDOM_LENGTH or _HEX_OR_UUID.fullmatch(core):  # SHAs, digests, UUIDs
         return False
-    if not (any(c.isupper() for c in core) and any(c.islower() for c in core)
-            and any(c.isdigit() for c in core)):
+    chars = set(core)
+    if chars.isdisjoint(_UPPER) or chars.isdisjoint(_LOWER) or chars.isdisjoint(_DIGITS):
         return False
     if len(token) >= 100 and token.startswith(_IMAGE_BASE64_MAGIC):
         return False
@@ -251,12 +255,13 @@ _RULES: tuple[_Rule, ...] = (
         re.compile(
             r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
             # not followed by `:path`, so scp-style `git@github.com:org/repo` stays
-            r"(?:\.[A-Za-z0-9-]+)*\.(?P<tld>[A-Za-z]{2,})(?![A-Za-z0-9-]|:[\w~])"
+            r"(?:\.[A-Za-z0-9-]+)*\.(?P<tld>[A-Za-z]{2,})(?![A-Za-z0-9-]|:\S)"
         ),
         _email_span,
         re.compile(r"@[A-Za-z0-9-]+\.[A-Za-z]"),
     ),
-    _Rule("high_entropy", re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}"), _high_entropy_span),
+    # possessive `{32,}+`: a run is never worth re-reading shorter
+    _Rule("high_entropy", re.compile(r"[A-Za-z0-9+/_-]{32,}+={0,2}"), _high_entropy_span),
 )
 
 assert sorted(rule.kind for rule in _RULES) == sorted(SECRET_KINDS)
@@ -288,18 +293,30 @@ def _apply_rules(text: str, counts: Counter[str]) -> str:
     return text
 
 
+def _redact_until_stable(text: str, counts: Counter[str]) -> str:
+    # A redaction can expose a neighbour that its context hid from a rule (the second
+    # address in `a@b.io+c@d.io`); passing again until nothing changes catches it and makes
+    # redact_text idempotent by construction. Only texts that held a secret pay for it.
+    while True:
+        found: Counter[str] = Counter()
+        text = _apply_rules(text, found)
+        if not found:
+            return text
+        counts.update(found)
+
+
 def redact_text(text: str) -> tuple[str, Counter[str]]:
     """Redacted text and the number of redactions per kind (idempotent)."""
     counts: Counter[str] = Counter()
     if "base64," not in text:
-        return _apply_rules(text, counts), counts
+        return _redact_until_stable(text, counts), counts
     pieces: list[str] = []
     position = 0
     for uri in _BINARY_DATA_URI.finditer(text):
-        pieces.append(_apply_rules(text[position:uri.start()], counts))
+        pieces.append(_redact_until_stable(text[position:uri.start()], counts))
         pieces.append(uri.group(0))
         position = uri.end()
-    pieces.append(_apply_rules(text[position:], counts))
+    pieces.append(_redact_until_stable(text[position:], counts))
     return "".join(pieces), counts
 
 

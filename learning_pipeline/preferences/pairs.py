@@ -42,6 +42,8 @@ class PairRules:
     min_margin: float = 5.0
     near_identical_ratio: float = 0.97  # sides at least this similar are not a preference
     held_out_share: float = 0.10
+    # An option preference must be observed this many times as often as its reverse to count.
+    min_option_evidence_ratio: float = 2.0
 
 
 @dataclass
@@ -120,13 +122,17 @@ def decision_prompt(decision_type: str, phase: str, context: dict) -> str:
 
 def architecture_pairs(decisions: pl.DataFrame, rules: PairRules, batch: PairBatch) -> None:
     """Success: the chosen option beats each rejected one. Failure/partial: only if a later
-    decision of the same type in the same build succeeded with a different option."""
+    decision of the same type in the same build succeeded with a different option.
+
+    One outcome is a noisy witness (a poor option sometimes works out), and the same options
+    recur across builds, so every observed preference is weighed against the others: a pair
+    is kept only when its direction was observed clearly more often than the reverse."""
     rows = decisions.filter(pl.col("outcome").is_not_null()).sort("created_at").to_dicts()
     successes: dict[tuple, list[dict]] = {}
     for row in rows:
-        outcome = _j(row["outcome"], {})
-        if outcome.get("immediateResult") == "success":
+        if _j(row["outcome"], {}).get("immediateResult") == "success":
             successes.setdefault((row["build_id"], row["decision_type"]), []).append(row)
+    observed: list[dict] = []
     for row in rows:
         outcome, context, decision = _j(row["outcome"], {}), _j(row["context"], {}), _j(row["decision"], {})
         prompt = decision_prompt(row["decision_type"], row["phase"], context)
@@ -139,10 +145,11 @@ def architecture_pairs(decisions: pl.DataFrame, rules: PairRules, batch: PairBat
             if not rejected_options:
                 batch.dropped["no_rejected_options"] += 1
             for rejected in rejected_options:
-                _add(batch, rules, domain="architecture", prompt=prompt, chosen=chosen_option, rejected=rejected,
-                     reasoning=f"'{chosen_option}' succeeded ({outcome.get('requiredFixes', 0)} fixes); "
-                               f"'{rejected}' was considered and rejected.",
-                     margin=margin, sources=[row["trace_id"]], build_id=row["build_id"], created_at=row["created_at"])
+                observed.append(dict(
+                    decision_type=row["decision_type"], prompt=prompt, chosen=chosen_option, rejected=rejected,
+                    reasoning=f"'{chosen_option}' succeeded ({outcome.get('requiredFixes', 0)} fixes); "
+                              f"'{rejected}' was considered and rejected.",
+                    margin=margin, sources=[row["trace_id"]], build_id=row["build_id"], created_at=row["created_at"]))
             continue
         later = [s for s in successes.get((row["build_id"], row["decision_type"]), [])
                  if s["created_at"] > row["created_at"] and _j(s["decision"], {}).get("chosenOption") != chosen_option]
@@ -151,10 +158,20 @@ def architecture_pairs(decisions: pl.DataFrame, rules: PairRules, batch: PairBat
             continue
         winner = later[0]
         winner_option = _j(winner["decision"], {}).get("chosenOption", "")
-        _add(batch, rules, domain="architecture", prompt=prompt, chosen=winner_option, rejected=chosen_option,
-             reasoning=f"'{chosen_option}' ended in {result}; a later decision in the same build chose "
-                       f"'{winner_option}' and succeeded.",
-             margin=50, sources=[row["trace_id"], winner["trace_id"]], build_id=row["build_id"], created_at=winner["created_at"])
+        observed.append(dict(
+            decision_type=row["decision_type"], prompt=prompt, chosen=winner_option, rejected=chosen_option,
+            reasoning=f"'{chosen_option}' ended in {result}; a later decision in the same build chose "
+                      f"'{winner_option}' and succeeded.",
+            margin=50, sources=[row["trace_id"], winner["trace_id"]], build_id=row["build_id"], created_at=winner["created_at"]))
+
+    evidence = Counter((o["decision_type"], normalise(o["chosen"]), normalise(o["rejected"])) for o in observed)
+    for o in observed:
+        kind, chosen, rejected = o.pop("decision_type"), normalise(o["chosen"]), normalise(o["rejected"])
+        forward, reverse = evidence[(kind, chosen, rejected)], evidence[(kind, rejected, chosen)]
+        if forward < rules.min_option_evidence_ratio * reverse:
+            batch.dropped["contradicted_by_other_outcomes"] += 1
+            continue
+        _add(batch, rules, domain="architecture", **o)
 
 
 # -- code: consecutive versions whose judged quality differs ------------------------------------

@@ -158,3 +158,17 @@ def test_the_split_is_by_build_and_never_puts_a_build_on_both_sides():
     assert all(is_held_out(b, 0.1) for b in held["build_id"])
     again, _ = _generate(_decisions(*rows), rules=PairRules(held_out_share=0.1))
     assert again.sort("pair_id").equals(pairs.sort("pair_id"))
+
+
+def test_a_preference_contradicted_by_other_outcomes_is_dropped():
+    decisions = _decisions(
+        _decision("d1", "b1", TYPED, [GLOBAL], "success"),
+        _decision("d2", "b2", TYPED, [GLOBAL], "success", minutes=1),
+        _decision("d3", "b3", GLOBAL, [TYPED], "success", minutes=2),  # a poor option that happened to work
+    )
+    decisions = decisions.with_columns(  # distinct prompts, so the pairs are not plain duplicates
+        pl.Series("context", [json.dumps({"previousAttempts": 0, "intentSnippet": f"app {i}"}) for i in range(3)])
+    )
+    pairs, dropped = _generate(decisions)
+    assert pairs.select("chosen", "rejected").unique().rows() == [(TYPED, GLOBAL)] and pairs.height == 2
+    assert dropped["contradicted_by_other_outcomes"] == 1
