@@ -29,7 +29,6 @@ from learning_pipeline.capture.redaction import (
 
 ALNUM = string.ascii_letters + string.digits
 URLSAFE = ALNUM + "-_"
-B64 = ALNUM + "+/"
 UPPER_DIGITS = string.ascii_uppercase + string.digits
 _rng = random.Random(20260113)
 
@@ -54,7 +53,17 @@ JWT = ".".join(
     ]
 )
 PNG_B64 = fake_b64(600, header=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+SVG_B64 = base64.b64encode(
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M12 2L2 7l10 5 10-5-10-5z'
+    b'M2 17l10 5 10-5M2 12l10 5 10-5" stroke="#0F172A" stroke-width="1.5" fill="none"/></svg>'
+).decode()
+WOFF2_B64 = fake_b64(300, header=b"wOF2\x00\x01\x00\x00")
 JPEG_B64 = fake_b64(600, header=b"\xff\xd8\xff\xe0\x00\x10JFIF")
+# drawn once at import, in a fixed order, so no test depends on which tests ran before it
+GH_TOKEN = "ghp_" + fake(36)
+AWS_KEY_ID = "AKIA" + fake(16, UPPER_DIGITS)
+OPENAI_KEY = "sk-" + fake(48)
+RANDOM_40 = fake(40)
 
 
 @dataclass(frozen=True)
@@ -114,9 +123,12 @@ SECRETS = [
     Secret("url_password", "mongodb+srv://admin:{S}@cluster0.ab1cd.mongodb.net/test?retryWrites=true", "Tr0ub4dor&3"),
     Secret("url_password", "REDIS_URL=redis://:{S}@cache:6379/0", fake(16)),
     Secret("url_password", "amqp://guest:{S}@rabbit.example.com/vhost", "p@ss!w0rd"),
+    Secret("url_password", "mysql://root:{S}@127.0.0.1:3306/shop", "Br4ck3t[s]:ok"),
     Secret("high_entropy", "const WEBHOOK_SIGNING_SECRET = '{S}';", fake(40)),
     Secret("high_entropy", "X-Api-Secret: {S}", fake_b64(32)),
     Secret("high_entropy", "HF_TOKEN={S}", "hf_" + fake(34)),
+    # 16 symbols twice each: exactly 4.0 bits per character, the low end of real tokens
+    Secret("high_entropy", "SESSION_SECRET={S}", "".join(_rng.sample(list("k9Qm2Xv7Rt4Lp8Zw") * 2, 32))),
     Secret("email", "Contact {S} for staging access.", "jane.doe+builds@example.co.uk"),
     Secret("email", "Author: Sam Lee <{S}>\nDate: Tue Jan 13", "sam.lee@acme-corp.io"),
 ]
@@ -134,6 +146,8 @@ LOOKALIKES = [
     f'<img alt="hero" src="data:image/png;base64,{PNG_B64}" />',
     f"data:image/jpeg;base64,{JPEG_B64}",
     PNG_B64,  # a raw base64 screenshot for the vision judge
+    f".icon {{ background: url('data:image/svg+xml;base64,{SVG_B64}') no-repeat; }}",
+    f"@font-face {{ font-family: Inter; src: url(data:font/woff2;base64,{WOFF2_B64}) format('woff2'); }}",
     ".btn { color: #1a2b3c; background: #FFAA00; border-color: #abc; }",
     "const handleUserProfileSubmissionFormValidation2 = useCallback(() => {}, []);",
     "export const useInfiniteScrollPaginationWithCursorV2 = () => {};",
@@ -156,6 +170,7 @@ LOOKALIKES = [
     'if (pem.startsWith("-----BEGIN PRIVATE KEY-----")) { return importPkcs8(pem); }',
     "JWT header eyJhbGciOiJIUzI1NiJ9 decodes to {alg: HS256}",
     "createdAt 2026-01-13T12:00:00.000Z, data-testid-user-profile-card-container-2",
+    "const mockToken = 'Xy7Xy7Xy7Xy7Xy7Xy7Xy7Xy7Xy7Xy7Xy7Xy7'; // fixture, not a secret",
     "i18n key dashboard.settings.notifications.emailPreferences.title",
 ]
 
@@ -199,17 +214,29 @@ def test_url_password_wins_over_email_and_keeps_user_and_host():
     assert counts == Counter(url_password=1)
 
 
+def test_secrets_glued_together_are_all_caught():
+    # the second address is only visible once the first one is gone
+    redacted, counts = redact_text("owners: sam@acme.io+ops@example.com")
+    assert redacted == "owners: [REDACTED:email][REDACTED:email]"
+    assert counts == Counter(email=2)
+
+
 def test_bearer_keeps_the_scheme_word():
-    token = fake(30)
-    redacted, _ = redact_text(f"Authorization: Bearer {token}")
+    redacted, _ = redact_text(f"Authorization: Bearer {RANDOM_40}")
     assert redacted == "Authorization: Bearer [REDACTED:bearer_token]"
 
 
 def test_secret_next_to_escape_like_text_is_caught():
     # decoded text that contains a literal backslash-n, as in source code strings
-    token = "ghp_" + fake(36)
-    redacted, counts = redact_text(f"print('a\\n{token}')")
-    assert token not in redacted and counts == Counter(github_token=1)
+    assert redact_text(f"print('a\\n{GH_TOKEN}')") == (
+        "print('a\\n[REDACTED:github_token]')",
+        Counter(github_token=1),
+    )
+    # the `n` of the escape stays, so the quoted code keeps its meaning
+    assert redact_text(f"s = 'x\\n{RANDOM_40}\\tbob@example.com'") == (
+        "s = 'x\\n[REDACTED:high_entropy]\\t[REDACTED:email]'",
+        Counter(high_entropy=1, email=1),
+    )
 
 
 ALL_TEXTS = [case.text for case in SECRETS] + LOOKALIKES
@@ -223,8 +250,7 @@ def test_redact_text_is_idempotent():
 
 
 def test_redact_obj_walks_nested_values_but_not_keys():
-    aws = "AKIA" + fake(16, UPPER_DIGITS)
-    gh = "ghp_" + fake(36)
+    aws, gh = AWS_KEY_ID, GH_TOKEN
     trace = {
         "kind": "error_recovery",
         "data": {
@@ -256,8 +282,18 @@ ESCAPE_NEIGHBOURS = [
     "tab\t{S}\tend",
     "backslash \\{S}\\ end",
     "café {S} 🚀 naïve",
+    "code: 'a\\n{S}\\t' + \"\\\"\"",  # escapes written out, as in quoted source code
+    f"<img src=\"data:image/png;base64,{PNG_B64[:200]}\">{{S}}",
     "{S}",
 ]
+
+
+@pytest.mark.parametrize("around", ESCAPE_NEIGHBOURS)
+def test_secret_is_found_whatever_surrounds_it(around: str):
+    for case in SECRETS:
+        redacted, counts = redact_text(around.replace("{S}", case.text))
+        assert counts == Counter({case.kind: 1}), case.text
+        assert case.secret not in redacted
 
 
 def escape_corpus() -> list[str]:
@@ -294,7 +330,7 @@ def test_unusual_escapes_cannot_hide_a_secret():
         [
             r'{"x":"mail jane\u0040example.com"}',
             r'{"x":"postgres:\/\/u:Secr3tPw@db\/app"}',
-            r'{"x":"k=' + fake(20) + r"\/" + fake(20) + '"}',
+            r'{"x":"k=' + RANDOM_40[:20] + r"\/" + RANDOM_40[20:] + '"}',
         ]
     )
     redacted, frame = redaction_counts_frame(lines)
@@ -307,10 +343,9 @@ def test_unusual_escapes_cannot_hide_a_secret():
 
 
 def test_invalid_json_line_still_loses_its_secret():
-    token = "ghp_" + fake(36)
-    truncated = '{"kind":"decision","data":{"thinkingTrace":"retry with ' + token + " and th"
+    truncated = '{"kind":"decision","data":{"thinkingTrace":"retry with ' + GH_TOKEN + " and th"
     redacted, totals = redact_json_lines(pl.Series([truncated]))
-    assert token not in redacted[0]
+    assert GH_TOKEN not in redacted[0]
     assert "[REDACTED:github_token]" in redacted[0]
     assert totals.to_list() == [1]
 
@@ -330,6 +365,8 @@ def test_counts_frame_equals_python_per_line_on_a_mixed_batch():
                 },
             }
         )
+    # object keys are never redacted, in either path
+    docs.append({"kind": "design_choice", "data": {"paletteChosen": {"qa@example.com": "#0F172A"}}})
     lines = [json.dumps(doc, ensure_ascii=bool(i % 2)) for i, doc in enumerate(docs)]
     redacted, frame = redaction_counts_frame(pl.Series("raw", lines))
     _, totals = redact_json_lines(pl.Series("raw", lines))
@@ -346,8 +383,7 @@ def test_counts_frame_equals_python_per_line_on_a_mixed_batch():
 
 
 def test_nulls_stay_null_and_count_zero():
-    token = "sk-" + fake(48)
-    lines = pl.Series([None, json.dumps({"x": token}), None])
+    lines = pl.Series([None, json.dumps({"x": OPENAI_KEY}), None])
     redacted, totals = redact_json_lines(lines)
     assert redacted.to_list()[0] is None and redacted.to_list()[2] is None
     assert json.loads(redacted[1]) == {"x": "[REDACTED:openai_key]"}
@@ -355,10 +391,14 @@ def test_nulls_stay_null_and_count_zero():
 
     all_null, frame = redaction_counts_frame(pl.Series([None, None]))
     assert all_null.to_list() == [None, None] and frame.shape == (2, len(SECRET_KINDS))
+    assert frame.sum_horizontal().to_list() == [0, 0]
+
+    empty, frame = redaction_counts_frame(pl.Series("raw", [], dtype=pl.String))
+    assert empty.len() == 0 and frame.columns == list(SECRET_KINDS) and frame.height == 0
 
 
 def test_input_series_is_not_mutated():
-    line = json.dumps({"x": "AKIA" + fake(16, UPPER_DIGITS)})
+    line = json.dumps({"x": AWS_KEY_ID})
     lines = pl.Series([line])
     redact_json_lines(lines)
     assert lines.to_list() == [line]
@@ -367,12 +407,13 @@ def test_input_series_is_not_mutated():
 def test_prefilter_leaves_ordinary_code_lines_alone():
     # The prefilter decides how many lines pay for the Python path.
     code = [
-        json.dumps({"kind": "code_artifact", "data": {"code": text}})
+        json.dumps({"kind": "code_artifact", "data": {"traceId": "3f2b8c1e-9a4d-4e7f-b6c5-2d1a0e9f8b7c", "code": text}})
         for text in [
             "import { Button } from '@/components/ui/button';\nexport default function App() {}",
             "import { useSession } from '../../features/authentication/hooks/useSession';",
-            "const MAX_RETRY_ATTEMPTS_FOR_UPLOAD_HANDLER = 3; // task-sk-list",
-            "git commit 9fceb02d0ae598e95dc970b74767f19372d61af8 by the bearer of bad news",
+            "const MAX_RETRY_ATTEMPTS_FOR_UPLOAD_HANDLER = 3; // task-sk-list, commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
+            f"<img src=\"data:image/png;base64,{PNG_B64}\" />",
+            f"const token = '{GH_TOKEN}';",
         ]
     ]
-    assert _flag_lines(pl.Series(code)).to_list() == [False, False, False, True]
+    assert _flag_lines(pl.Series(code)).to_list() == [False, False, False, False, True]
