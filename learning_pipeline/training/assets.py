@@ -16,6 +16,7 @@ from learning_pipeline.resources import LearningHome
 from learning_pipeline.training.evaluation import gate, held_out_records, score, write_report
 from learning_pipeline.training.registry import ShadowModelRegistry
 from learning_pipeline.training.resources import TrainingLauncher
+from learning_pipeline.training.train_step import ERROR_FILE
 
 TINY_BASE = "tiny-llama"
 GATE_CHECK = dg.AssetCheckKey(dg.AssetKey("adapter_evaluation"), "promotion_gate")
@@ -50,6 +51,22 @@ def replay_pairs(lake, registry: ShadowModelRegistry, model: str, run_id: str, p
     return pairs.join(earlier.select("pair_id").unique(), on="pair_id", how="semi").sort("pair_id")
 
 
+class TrainingRunConfig(dg.Config):
+    """Per-run overrides of the training settings (the launchpad shows them; defaults in config.py)."""
+
+    learning_rate: float = TrainingSettings.learning_rate
+    epochs: float = TrainingSettings.epochs
+    max_steps: int = TrainingSettings.max_steps
+    batch_size: int = TrainingSettings.batch_size
+    lora_rank: int = TrainingSettings.lora_rank
+    beta: float = TrainingSettings.beta
+    replay_share: float = TrainingSettings.replay_share
+    ewc_lambda: float = TrainingSettings.ewc_lambda
+
+    def settings(self) -> TrainingSettings:
+        return dataclasses.replace(TrainingSettings(), **self.model_dump())
+
+
 @dg.asset(
     group_name="training",
     kinds={"pytorch", "python"},
@@ -58,7 +75,8 @@ def replay_pairs(lake, registry: ShadowModelRegistry, model: str, run_id: str, p
     op_tags={"learning/training": "true"},
     description="A DPO LoRA adapter trained out of process (Dagster Pipes) on the model's new pairs plus replay.",
 )
-def shadow_adapter(context: dg.AssetExecutionContext, learning_home: LearningHome, training_launcher: TrainingLauncher):
+def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig, learning_home: LearningHome,
+                   training_launcher: TrainingLauncher):
     settings, lake = learning_home.settings(), learning_home.lake()
     spec, run_id = model_spec(context.partition_key), context.run.run_id
     registry = ShadowModelRegistry(lake)
@@ -68,7 +86,7 @@ def shadow_adapter(context: dg.AssetExecutionContext, learning_home: LearningHom
         raise dg.Failure(f"{spec.name}: this run's training batch is empty; nothing to train on")
     pairs = _pairs(lake)
     base = resolve_base_model(spec, settings, pairs)
-    training = TrainingSettings()
+    training = config.settings()
     champion = registry.champion(spec.name)
 
     replay = replay_pairs(lake, registry, spec.name, run_id, pairs)
@@ -108,9 +126,11 @@ def shadow_adapter(context: dg.AssetExecutionContext, learning_home: LearningHom
     except Exception as err:
         # The registry stays consistent: the version and the run are failed, nothing is promoted,
         # and the failed Dagster run gives its pairs back to the next trigger.
-        registry.update(spec.name, version, status="failed", metrics={"error": str(err)[:2000]})
-        registry.record_run(run_id, spec.name, extras, "failed", error=str(err)[:2000])
-        raise
+        error_file = output_dir / ERROR_FILE
+        reason = error_file.read_text() if error_file.exists() else str(err)
+        registry.update(spec.name, version, status="failed", metrics={"error": reason[:2000]})
+        registry.record_run(run_id, spec.name, extras, "failed", error=reason[:2000])
+        raise dg.Failure(f"{spec.name} v{version}: training failed: {reason[:500]}") from err
     metrics = {k: v.value for k, v in reported.metadata.items()}
     registry.update(spec.name, version, status="ready", metrics=metrics)
     registry.record_run(run_id, spec.name, extras, "completed", final_loss=metrics.get("final_loss"), metrics=metrics)

@@ -18,8 +18,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from learning_pipeline.training.tiny_model import load_base_model
+
+if TYPE_CHECKING:
+    from learning_pipeline.training.anti_forgetting import EWCSettings
 
 TRAINING_MANIFEST = "dpo_training.json"
 
@@ -49,12 +53,21 @@ def train_dpo_lora(
     output_dir: Path,
     config: DPOTrainingConfig,
     progress: Callable[[dict], None] | None = None,
+    previous_adapter: Path | None = None,
+    ewc: EWCSettings | None = None,
 ) -> dict:
     """Train a DPO LoRA adapter on `base_model_path` and save adapter + tokenizer into `output_dir`.
 
     `progress` receives every training log (one per optimizer step: step, loss,
     rewards/accuracies, rewards/margins, ...). Returns the run's metrics.
+
+    `previous_adapter` continues the previous version's adapter instead of starting a fresh
+    one (its LoRA layout must match `config`); `ewc` adds the EWC penalty that keeps it near
+    the previous weights (see `anti_forgetting`). Such runs also report `ewc_lambda`,
+    `ewc_penalty_final` and `adapter_shift_l2`.
     """
+    if ewc is not None and ewc.lambda_ > 0 and previous_adapter is None:
+        raise ValueError("EWC anchors the adapter to a previous version: pass previous_adapter")
     import torch
     from peft import LoraConfig
     from transformers import PrinterCallback
@@ -87,21 +100,30 @@ def train_dpo_lora(
             logging_steps=1,
             disable_tqdm=True,
         )
-        peft_config = LoraConfig(
-            task_type="CAUSAL_LM",
-            r=config.lora_rank,
-            lora_alpha=config.lora_alpha,
-            lora_dropout=config.lora_dropout,
-            target_modules=list(config.target_modules),
-        )
-        trainer = DPOTrainer(
-            model=base.model,
+        trainer_kwargs = dict(
             args=args,
             train_dataset=dataset,
             processing_class=base.tokenizer,
-            peft_config=peft_config,
             callbacks=[_progress_callback(progress)] if progress else None,
         )
+        if previous_adapter is None:
+            peft_config = LoraConfig(
+                task_type="CAUSAL_LM",
+                r=config.lora_rank,
+                lora_alpha=config.lora_alpha,
+                lora_dropout=config.lora_dropout,
+                target_modules=list(config.target_modules),
+            )
+            trainer = DPOTrainer(model=base.model, peft_config=peft_config, **trainer_kwargs)
+        else:
+            from learning_pipeline.training.anti_forgetting import (
+                adapter_shift_l2,
+                continuation_trainer,
+                lora_snapshot,
+            )
+
+            trainer = continuation_trainer(base.model, previous_adapter, config, ewc, **trainer_kwargs)
+            previous_weights = lora_snapshot(trainer.accelerator.unwrap_model(trainer.model))
         # Logs go to `progress` and the returned history, not to stdout.
         trainer.remove_callback(PrinterCallback)
 
@@ -114,8 +136,11 @@ def train_dpo_lora(
         runtime_s = time.perf_counter() - started
 
         output_dir.mkdir(parents=True, exist_ok=True)
-        trainer.accelerator.unwrap_model(trainer.model).save_pretrained(output_dir)
+        adapter = trainer.accelerator.unwrap_model(trainer.model)
+        adapter.save_pretrained(output_dir)
         base.tokenizer.save_pretrained(output_dir)
+        if previous_adapter is not None:
+            shift_l2 = adapter_shift_l2(previous_weights, lora_snapshot(adapter))
 
     step_logs = [entry for entry in trainer.state.log_history if "loss" in entry]
     epochs_done = float(trainer.state.epoch or 0.0)
@@ -138,13 +163,16 @@ def train_dpo_lora(
         "device": "cuda" if use_cuda else "cpu",
         "log_history": step_logs,
     }
-    (output_dir / TRAINING_MANIFEST).write_text(
-        json.dumps(
-            {"base_model_path": str(base_model_path), "config": asdict(config), "metrics": metrics},
-            indent=2,
-            default=str,
-        )
-    )
+    if previous_adapter is not None or ewc is not None:
+        metrics["ewc_lambda"] = ewc.lambda_ if ewc is not None else 0.0
+        metrics["ewc_penalty_final"] = step_logs[-1].get("ewc_penalty", 0.0) if step_logs else None
+    if previous_adapter is not None:
+        metrics["adapter_shift_l2"] = shift_l2
+    manifest = {"base_model_path": str(base_model_path), "config": asdict(config), "metrics": metrics}
+    if previous_adapter is not None or ewc is not None:
+        manifest["previous_adapter"] = str(previous_adapter) if previous_adapter is not None else None
+        manifest["ewc"] = asdict(ewc) if ewc is not None else None
+    (output_dir / TRAINING_MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
     return metrics
 
 
@@ -318,46 +346,54 @@ def _common_prefix_length(ids: list[int], other: list[int]) -> int:
 def _sequence_logps(model, sequences: list[_Scored], pad_id: int, batch_size: int) -> list[float]:
     """Summed completion log-probs, batched.
 
-    Sequences are left-padded so every completion ends at the last position; then only the
-    last (longest completion + 1) positions need logits (`logits_to_keep`), which keeps the
-    vocab-sized logits tensor small for real models with long prompts. Sorting by length
-    keeps padding low.
+    Sorting by length keeps padding low; `_completion_logps` scores each batch.
     """
     import torch
 
-    device = next(model.parameters()).device
     order = sorted(range(len(sequences)), key=lambda i: len(sequences[i][0]))
     logps = [0.0] * len(sequences)
     with torch.inference_mode():
         for begin in range(0, len(order), batch_size):
             batch = order[begin : begin + batch_size]
-            width = max(len(sequences[i][0]) for i in batch)
-            keep = max(sequences[i][1] for i in batch)
-            if keep == 0:
-                continue  # nothing to score: all completions truncated away
-            input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-            attention = torch.zeros((len(batch), width), dtype=torch.long)
-            scored = torch.zeros((len(batch), keep), dtype=torch.bool)
-            for row, i in enumerate(batch):
-                ids, completion_len = sequences[i]
-                input_ids[row, width - len(ids) :] = torch.tensor(ids, dtype=torch.long)
-                attention[row, width - len(ids) :] = 1
-                scored[row, keep - completion_len :] = True
-            # Positions count from each row's first real token, as they would unpadded.
-            positions = (attention.cumsum(-1) - 1).clamp(min=0)
-            logits = model(
-                input_ids=input_ids.to(device),
-                attention_mask=attention.to(device),
-                position_ids=positions.to(device),
-                logits_to_keep=keep + 1,
-            ).logits[:, :-1]
-            targets = input_ids[:, width - keep :].to(device)
-            token_logps = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-            # masked_fill, not multiply: padded positions may hold NaN from fully masked rows.
-            sums = token_logps.masked_fill(~scored.to(device), 0.0).sum(-1)
+            sums = _completion_logps(model, [sequences[i] for i in batch], pad_id)
             for row, i in enumerate(batch):
                 logps[i] = float(sums[row])
     return logps
+
+
+def _completion_logps(model, batch: list[_Scored], pad_id: int):
+    """Summed completion log-probs of one batch, as a tensor (differentiable unless the caller says not).
+
+    Sequences are left-padded so every completion ends at the last position; then only the
+    last (longest completion + 1) positions need logits (`logits_to_keep`), which keeps the
+    vocab-sized logits tensor small for real models with long prompts.
+    """
+    import torch
+
+    device = next(model.parameters()).device
+    width = max(len(ids) for ids, _ in batch)
+    keep = max(completion_len for _, completion_len in batch)
+    if keep == 0:
+        return torch.zeros(len(batch), device=device)  # nothing to score: all completions truncated away
+    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    attention = torch.zeros((len(batch), width), dtype=torch.long)
+    scored = torch.zeros((len(batch), keep), dtype=torch.bool)
+    for row, (ids, completion_len) in enumerate(batch):
+        input_ids[row, width - len(ids) :] = torch.tensor(ids, dtype=torch.long)
+        attention[row, width - len(ids) :] = 1
+        scored[row, keep - completion_len :] = True
+    # Positions count from each row's first real token, as they would unpadded.
+    positions = (attention.cumsum(-1) - 1).clamp(min=0)
+    logits = model(
+        input_ids=input_ids.to(device),
+        attention_mask=attention.to(device),
+        position_ids=positions.to(device),
+        logits_to_keep=keep + 1,
+    ).logits[:, :-1]
+    targets = input_ids[:, width - keep :].to(device)
+    token_logps = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    # masked_fill, not multiply: padded positions may hold NaN from fully masked rows.
+    return token_logps.masked_fill(~scored.to(device), 0.0).sum(-1)
 
 
 def _pad_id(tokenizer) -> int:

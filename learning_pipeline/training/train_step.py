@@ -14,6 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 
 BACKENDS = ("trl", "unsloth")
+ERROR_FILE = "training_error.txt"
 
 
 class BackendUnavailable(RuntimeError):
@@ -107,6 +108,15 @@ def run(extras: dict, log, report) -> dict:
             options["ewc"] = EWCSettings(lambda_=float(extras["ewc_lambda"]),
                                          fisher_path=Path(extras["fisher_path"]) if extras.get("fisher_path") else None)
         metrics = train_dpo_lora(base, train_path, output_dir, config, progress=progress, **options)
+        # Keep one running Fisher across versions beside each adapter, so the next version can
+        # be anchored with EWC whenever its lambda is turned on.
+        from learning_pipeline.training.anti_forgetting import FISHER_FILE, consolidate_fisher
+
+        previous_fisher = Path(extras["previous_adapter"]) / FISHER_FILE if extras.get("previous_adapter") else None
+        records = [json.loads(line) for line in train_path.read_text().splitlines() if line.strip()]
+        consolidate_fisher(base, output_dir, records, previous_fisher if previous_fisher and previous_fisher.exists() else None,
+                           beta=config.beta)
+        log("running Fisher updated for EWC")
     summary = {k: v for k, v in metrics.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)}
     report(summary)
     return summary
@@ -119,7 +129,14 @@ def main() -> int:
         extras = dict(pipes.extras)
         pipes.log.info(f"training {extras.get('model')} v{extras.get('version')} with {extras.get('backend', 'trl')} "
                        f"on {extras.get('train_records')} pairs")
-        summary = run(extras, pipes.log.info, lambda metrics: pipes.report_asset_materialization(metadata=metrics))
+        try:
+            summary = run(extras, pipes.log.info, lambda metrics: pipes.report_asset_materialization(metadata=metrics))
+        except Exception as err:
+            # The orchestrator only sees an exit code; leave the reason where it records failures.
+            error_file = Path(extras["output_dir"]) / ERROR_FILE
+            error_file.parent.mkdir(parents=True, exist_ok=True)
+            error_file.write_text(f"{type(err).__name__}: {err}")
+            raise
         pipes.log.info(f"done: {json.dumps(summary, default=str)[:500]}")
     return 0
 

@@ -1,0 +1,83 @@
+"""The registry: one champion at most, atomic promotion, rollback, consistent failures."""
+
+import polars as pl
+import pytest
+
+from learning_pipeline.lake import Lake
+from learning_pipeline.training.evaluation import gate, score
+from learning_pipeline.training.registry import RegistryError, ShadowModelRegistry
+
+
+@pytest.fixture
+def registry(tmp_path):
+    return ShadowModelRegistry(Lake(tmp_path))
+
+
+def _ready(registry, run):
+    version = registry.add_candidate("coder", "tiny-llama", ("code",), run, "/adapters/coder", 500)
+    registry.update("coder", version, status="ready", eval_score=0.8)
+    return version
+
+
+def test_promotion_deprecates_the_old_champion_in_the_same_write(registry):
+    v1, v2 = _ready(registry, "r1"), _ready(registry, "r2")
+    assert registry.promote("coder", v1) is None
+    previous = registry.promote("coder", v2)
+    assert previous["version"] == v1
+    statuses = dict(registry.versions("coder").select("version", "status").iter_rows())
+    assert statuses == {1: "deprecated", 2: "promoted"} and registry.champion("coder")["version"] == 2
+
+
+def test_only_a_ready_version_can_be_promoted_and_promoted_cannot_be_set_directly(registry):
+    version = registry.add_candidate("coder", "tiny-llama", ("code",), "r1", "/a", 10)
+    with pytest.raises(RegistryError, match="only a ready version"):
+        registry.promote("coder", version)
+    with pytest.raises(RegistryError, match="use promote"):
+        registry.update("coder", version, status="promoted")
+    registry.update("coder", version, status="failed", metrics={"error": "CUDA out of memory"})
+    row = registry.version("coder", version)
+    assert row["status"] == "failed" and "out of memory" in row["metrics"]
+    assert registry.champion("coder") is None
+
+
+def test_rollback_restores_the_previous_champion(registry):
+    v1, v2 = _ready(registry, "r1"), _ready(registry, "r2")
+    registry.promote("coder", v1)
+    registry.promote("coder", v2)
+    restored = registry.rollback("coder")
+    assert restored["version"] == v1 and restored["status"] == "promoted"
+    assert registry.version("coder", v2)["status"] == "deprecated"
+    with pytest.raises(RegistryError, match="nothing to roll back to"):
+        registry.rollback("coder")
+
+
+def test_the_registry_refuses_two_champions(registry, tmp_path):
+    v1, v2 = _ready(registry, "r1"), _ready(registry, "r2")
+    broken = registry.versions("coder").with_columns(pl.lit("promoted").alias("status"))
+    with pytest.raises(RegistryError, match="more than one promoted"):
+        registry._write("coder", broken)
+    Lake(tmp_path).write("shadow_model_versions", broken, "coder", key="model")  # written behind its back
+    with pytest.raises(RegistryError, match="at most one is allowed"):
+        registry.champion("coder")
+
+
+def test_training_runs_are_recorded_through_their_states(registry):
+    registry.record_run("r1", "coder", {"lr": 0.002}, "running", version=1)
+    registry.record_run("r1", "coder", {}, "completed", final_loss=0.41, metrics={"steps": 24})
+    (run,) = registry.runs("coder").to_dicts()
+    assert run["status"] == "completed" and run["final_loss"] == 0.41 and run["completed_at"] is not None
+    assert '"lr": 0.002' in run["config"]
+
+
+def test_the_gate_needs_a_relative_improvement_and_no_domain_regression():
+    domains = ["code"] * 10 + ["error_fix"] * 10
+    champion = [1.0] * 7 + [-1.0] * 3 + [1.0] * 8 + [-1.0] * 2  # 0.70 code, 0.80 error_fix
+    better = [1.0] * 9 + [-1.0] * 1 + [1.0] * 8 + [-1.0] * 2  # 0.90 code, 0.80 error_fix
+    regress = [1.0] * 10 + [1.0] * 7 + [-1.0] * 3  # 1.00 code, 0.70 error_fix
+    decide = lambda cand: gate(score("c", cand, domains), score("p", champion, domains), cand, champion, 0.05, 0.02)  # noqa: E731
+    assert decide(better).passed
+    failed = decide(regress)
+    assert not failed.passed and "error_fix regressed by 0.100" in "; ".join(failed.reasons)
+    assert not decide(champion).passed  # no improvement
+    base = score("base", [0.0] * 20, domains)
+    assert base.accuracy == 0.5  # every pair a tie: a coin flip

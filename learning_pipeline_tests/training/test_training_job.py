@@ -1,0 +1,104 @@
+"""The training job end to end: Pipes training, evaluation, the blocking gate, promotion."""
+
+import datetime as dt
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from learning_pipeline.definitions import defs
+from learning_pipeline.preferences.pairs import PAIR_SCHEMA
+from learning_pipeline.training.registry import ShadowModelRegistry
+from learning_pipeline.training.resources import TrainingLauncher
+from learning_pipeline.training.train_step import BackendUnavailable, check_backend
+from learning_pipeline_tests.training.test_dpo import COMBOS, preference_records
+
+MODEL = "builder-architect"
+FAST = {"learning_rate": 5e-3, "max_steps": 24, "batch_size": 8}
+JOB_ASSETS = ["training_batches", "shadow_adapter", "adapter_evaluation", "shadow_promotion"]
+
+
+def _pairs(records, split, start, flip=False):
+    rows = []
+    for i, r in enumerate(records):
+        chosen, rejected = r["chosen"][0]["content"], r["rejected"][0]["content"]
+        if flip:
+            chosen, rejected = rejected, chosen
+        rows.append({
+            "pair_id": f"{split}-{'f' if flip else 'g'}{start + i}", "domain": "architecture", "prompt": r["prompt"][0]["content"],
+            "chosen": chosen, "rejected": rejected, "judgment_reasoning": "", "margin": 50.0, "source_ids": "[]",
+            "judgment_ids": "[]", "judge_version": None, "build_id": f"{split}-b{start + i}",
+            "created_at": dt.datetime(2026, 3, 9, tzinfo=dt.timezone.utc), "near_key": f"{split}-{'f' if flip else 'g'}{start + i}",
+            "split": split,
+        })
+    return pl.DataFrame(rows, schema={**PAIR_SCHEMA, "split": pl.String})
+
+
+def _train(learning_home, instance):
+    resources = {**defs.resources, "learning_home": learning_home, "training_launcher": TrainingLauncher()}
+    return dg.materialize(
+        list(defs.assets), selection=JOB_ASSETS, partition_key=MODEL, instance=instance, resources=resources,
+        run_config={"ops": {"shadow_adapter": {"config": FAST}}}, raise_on_error=False,
+    )
+
+
+@pytest.mark.heavy
+def test_good_pairs_are_promoted_and_label_flipped_ones_are_stopped_by_the_gate(learning_home):
+    lake = learning_home.lake()
+    held_out = _pairs(preference_records(COMBOS[64:96], seed=2), "held_out", 0)
+    lake.write("preference_pairs", pl.concat([_pairs(preference_records(COMBOS[:64], seed=1), "train", 0), held_out]))
+    instance = dg.DagsterInstance.ephemeral()
+
+    first = _train(learning_home, instance)
+    assert first.success
+    registry = ShadowModelRegistry(lake)
+    champion = registry.champion(MODEL)
+    assert champion["version"] == 1 and champion["eval_score"] >= 0.85
+    (check,) = first.get_asset_check_evaluations()
+    assert check.passed and check.metadata["candidate_version"].value == 1
+    adapter_dir = learning_home.settings().adapters_dir / MODEL / "v1"
+    assert (adapter_dir / "adapter_config.json").exists() and (adapter_dir / "eval_report.md").exists()
+    metadata = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
+                for e in first.get_asset_materialization_events()}
+    assert metadata["shadow_adapter"]["final_loss"].value < metadata["shadow_adapter"]["first_loss"].value
+    assert metadata["adapter_evaluation"]["champion_accuracy"].value == 0.5  # the base model
+
+    # New pairs that teach the opposite: the candidate must not replace the champion.
+    flipped = _pairs(preference_records(COMBOS[96:160], seed=3), "train", 1000, flip=True)
+    lake.write("preference_pairs", pl.concat([lake.read("preference_pairs"), flipped]))
+    second = _train(learning_home, instance)
+    assert not second.success
+    (check,) = second.get_asset_check_evaluations()
+    assert not check.passed and "below the required" in check.metadata["reasons"].value
+    assert registry.champion(MODEL)["version"] == 1
+    assert registry.version(MODEL, 2)["status"] == "ready"  # trained and evaluated, never promoted
+    assert [r["status"] for r in registry.runs(MODEL).to_dicts()] == ["completed", "completed"]
+
+
+def test_a_failed_training_leaves_the_registry_consistent(learning_home):
+    lake = learning_home.lake()
+    lake.write("preference_pairs", _pairs(preference_records(COMBOS[:8], seed=1), "train", 0))
+    broken = TrainingLauncher(backend="no-such-backend")
+    resources = {**defs.resources, "learning_home": learning_home, "training_launcher": broken}
+    result = dg.materialize(list(defs.assets), selection=JOB_ASSETS, partition_key=MODEL, resources=resources,
+                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not result.success
+    registry = ShadowModelRegistry(lake)
+    (version,) = registry.versions(MODEL).to_dicts()
+    assert version["status"] == "failed" and "no-such-backend" in version["metrics"]
+    assert registry.runs(MODEL).get_column("status").to_list() == ["failed"]
+    assert registry.champion(MODEL) is None
+
+
+def test_unsloth_without_a_gpu_fails_early_with_a_clear_message():
+    with pytest.raises(BackendUnavailable, match="needs a CUDA GPU"):
+        check_backend("unsloth")
+
+
+def test_the_weekly_schedule_evaluates_every_shadow_model():
+    schedule = defs.resolve_schedule_def("weekly_evaluation_schedule")
+    assert schedule.cron_schedule == "0 6 * * 1"
+    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 11, 23, 6, tzinfo=dt.timezone.utc))
+    requests = schedule(context)
+    assert sorted(r.partition_key for r in requests) == ["builder-architect", "builder-coder"]
+    assert all(r.run_key.startswith("weekly-eval:") and "2026-11-23" in r.run_key for r in requests)
