@@ -165,6 +165,81 @@ def cmd_status(args) -> int:
     return 0
 
 
+# -- training and the registry -------------------------------------------------------------------
+def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
+    import dagster as dg
+
+    from learning_pipeline.definitions import defs
+    from learning_pipeline.runner import ensure_dagster_home, train_ready_models
+
+    ensure_dagster_home(_settings())
+    ok, trained = True, 0
+    for model, result in train_ready_models(defs, dg.DagsterInstance.get(), run_config):
+        trained += 1
+        events = {e.asset_key.to_user_string(): {k: v.value for k, v in e.event_specific_data.materialization.metadata.items()}
+                  for e in result.get_asset_materialization_events()}
+        evaluation = events.get("adapter_evaluation")
+        if evaluation:
+            print(f"    {model}: held-out preference accuracy {evaluation['champion']} {evaluation['champion_accuracy']:.3f} "
+                  f"-> candidate v{evaluation['candidate_version']} {evaluation['candidate_accuracy']:.3f} "
+                  f"(95% interval {evaluation['candidate_interval']}, {evaluation['held_out_pairs']} held-out pairs)")
+        if "shadow_promotion" in events:
+            print(f"    {model}: v{events['shadow_promotion']['promoted_version']} promoted (was {events['shadow_promotion']['previous_champion']})")
+        elif evaluation:
+            print(f"    {model}: not promoted: the gate held the champion")
+        if not result.success and not evaluation:
+            ok = False
+            for event in result.all_events:
+                if event.is_step_failure:
+                    print(f"    FAILED {event.step_key}: {event.event_specific_data.error.message.strip()[:300]}")
+    if trained == 0:
+        print("    no shadow model has enough new preference pairs yet")
+    return ok
+
+
+def cmd_train(args) -> int:
+    return 0 if train_models() else 1
+
+
+def cmd_models(args) -> int:
+    from learning_pipeline.lake import Lake
+    from learning_pipeline.training.registry import RegistryError, ShadowModelRegistry
+
+    registry = ShadowModelRegistry(Lake(_settings().lake_dir))
+    from learning_pipeline.config import SHADOW_MODELS
+
+    names = [args.name] if args.name else [m.name for m in SHADOW_MODELS]
+    if args.rollback:
+        if not args.name:
+            print("error: name the model to roll back", file=sys.stderr)
+            return 2
+        try:
+            restored = registry.rollback(args.name)
+        except RegistryError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        print(f"{args.name}: rolled back to v{restored['version']}")
+        return 0
+    report = {}
+    for name in names:
+        versions = registry.versions(name)
+        report[name] = [
+            {k: (str(v) if k in ("training_date", "promoted_at", "updated_at") and v is not None else v)
+             for k, v in row.items() if k != "metrics"}
+            for row in versions.to_dicts()
+        ]
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+        return 0
+    for name, versions in report.items():
+        champion = next((v for v in versions if v["status"] == "promoted"), None)
+        print(f"{name}: {len(versions)} versions, champion {('v' + str(champion['version'])) if champion else 'none (base model)'}")
+        for v in versions:
+            score = f"{v['eval_score']:.3f}" if v["eval_score"] is not None else "-"
+            print(f"  v{v['version']:<3} {v['status']:<11} eval {score:<6} pairs {v['training_data_count']:<6} {v['training_date']}")
+    return 0
+
+
 # -- export-pairs --------------------------------------------------------------------------------
 def cmd_export_pairs(args) -> int:
     import polars as pl
@@ -195,17 +270,19 @@ def cmd_demo(args) -> int:
 
     settings = _settings()
     out = settings.home / "demo" / "traces.jsonl.gz"
-    print(f"1/3 simulating {args.builds} builds over {args.days} days (seed {args.seed}) ...")
+    print(f"1/4 simulating {args.builds} builds over {args.days} days (seed {args.seed}) ...")
     summary = simulate(builds=args.builds, seed=args.seed, days=args.days, out=out)
     print(f"    {summary.lines} trace lines, {summary.bad_lines} deliberately bad, {summary.planted_secrets} planted secrets")
-    print("2/3 ingesting into the landing zone ...")
+    print("2/4 ingesting into the landing zone ...")
     receipt = ingest_path(out, LandingZone(settings.landing_dir)).receipt
     print(f"    {receipt.lines} lines landed ({receipt.duplicate_batches} batches were already there)")
-    print("3/3 materializing the pipeline ...")
+    print("3/4 materializing the pipeline ...")
     if not run_pipeline(quiet=False):
         print("the pipeline failed; see the errors above", file=sys.stderr)
         return 1
     report = status_report(settings)
+    print("4/4 training the shadow models whose new pairs reached the threshold ...")
+    train_models(quiet=False)
     print("\nWhat the pipeline holds now:")
     for table, rows in sorted(report["tables"].items()):
         print(f"  {table:<28} {rows:>9,}")
@@ -254,6 +331,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--include-held-out", action="store_true", help="also export the held-out split (never for training)")
     p.set_defaults(func=cmd_export_pairs)
+
+    p = sub.add_parser("train", help="train, evaluate and promote every shadow model whose new pairs reached the threshold")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("models", help="list shadow models, show a model's history, or roll it back")
+    p.add_argument("name", nargs="?")
+    p.add_argument("--rollback", action="store_true", help="restore the previous champion of NAME")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("status", help="counts per table, quarantine, redactions")
     p.add_argument("--json", action="store_true")

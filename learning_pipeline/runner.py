@@ -100,3 +100,19 @@ def materialize_stages(
         yield stage, result
         if not result.success:
             return
+
+
+def train_ready_models(defs: dg.Definitions, instance: dg.DagsterInstance, run_config: dict | None = None):
+    """Ask the preference sensor which shadow models have enough new pairs, and run the training
+    job for each in process, as the daemon would. Yields (model, result)."""
+    sensor = defs.resolve_sensor_def("preference_threshold_sensor")
+    context = dg.build_sensor_context(instance=instance, resources={"learning_home": defs.resources["learning_home"]})
+    result = sensor(context)
+    requests = [] if isinstance(result, dg.SkipReason) else result.run_requests
+    job_keys = ["training_batches", "shadow_adapter", "adapter_evaluation", "shadow_promotion"]
+    for request in requests:
+        yield request.partition_key, dg.materialize(
+            list(defs.assets), selection=job_keys, partition_key=request.partition_key, tags=request.tags,
+            instance=instance, resources=defs.resources, run_config={**QUIET_LOGS, **(run_config or {})},
+            raise_on_error=False,
+        )

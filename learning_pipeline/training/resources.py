@@ -34,7 +34,10 @@ class TrainingLauncher(dg.ConfigurableResource):
         if self.kind == "subprocess":
             # The step may run in another interpreter that does not have this package installed.
             env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-                   "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
+                   "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
+                   # Progress and loss come back as Pipes log lines; library progress bars are noise there.
+                   "HF_DATASETS_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
+                   "PYTHONWARNINGS": "ignore::FutureWarning"}
             return dg.PipesSubprocessClient().run(
                 context=context, command=[self.python or sys.executable, *TRAIN_STEP], extras=extras, env=env,
             )
