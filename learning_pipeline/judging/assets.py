@@ -1,5 +1,7 @@
 """Judging-layer assets: daily judgments through the ledger, and pairwise code comparisons."""
 
+import datetime as dt
+import hashlib
 import json
 
 import dagster as dg
@@ -18,6 +20,18 @@ from learning_pipeline.partitions import daily_partitions
 from learning_pipeline.resources import LearningHome
 
 COMPARISONS_TABLE = "code_version_comparisons"
+COMPARISON_LEDGER = "comparison_ledger"
+COMPARISON_LEDGER_SCHEMA = {
+    "content_hash": pl.String,  # of (prompt, A, B)
+    "judge_version": pl.String,
+    "status": pl.String,
+    "winner": pl.String,
+    "position_consistent": pl.Boolean,
+    "confidence": pl.Float64,
+    "reasoning": pl.String,
+    "error": pl.String,
+    "judged_at": pl.Datetime("us", "UTC"),
+}
 COMPARISON_SCHEMA = {
     "artifact_id": pl.String,
     "build_id": pl.String,
@@ -44,6 +58,28 @@ def day_items(lake, partition: str):
         judge_items_of.code_version_items(artifacts)
         + judge_items_of.design_items(_read(lake, "design_choice", partition))
         + judge_items_of.build_items(_read(lake, "decision", partition), artifacts)
+    )
+
+
+def _compare_through_ledger(backend, ledger: JudgmentLedger, version: str, pairs: list[tuple[str, str, str]]) -> pl.DataFrame:
+    """Comparisons already made by this judge version come from the ledger; only new ones are asked."""
+    hashes = [hashlib.sha256("\x1f".join(p).encode()).hexdigest()[:32] for p in pairs]
+    keys = pl.DataFrame({"content_hash": hashes, "judge_version": [version] * len(hashes)}, schema={"content_hash": pl.String, "judge_version": pl.String})
+    known = {row["content_hash"]: row for row in ledger.answers(keys).iter_rows(named=True)}
+    todo = {h: p for h, p in zip(hashes, pairs) if h not in known}
+    fresh, _ = backend.compare_many(list(todo.values()), "code_quality") if todo else ([], 1.0)
+    now = dt.datetime.now(dt.timezone.utc)
+    new_rows = [
+        {"content_hash": h, "judge_version": version, "status": "failed" if r.error else "ok", "winner": r.winner,
+         "position_consistent": r.position_consistent, "confidence": r.confidence, "reasoning": r.reasoning,
+         "error": r.error, "judged_at": now}
+        for h, r in zip(todo, fresh)
+    ]
+    ledger.record(pl.DataFrame(new_rows, schema=COMPARISON_LEDGER_SCHEMA))
+    answers = {**known, **{row["content_hash"]: row for row in new_rows}}
+    return pl.DataFrame(
+        [{**answers[h], "from_ledger": h in known} for h in hashes],
+        schema={**COMPARISON_LEDGER_SCHEMA, "from_ledger": pl.Boolean},
     )
 
 
@@ -125,7 +161,8 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
         lake = learning_home.lake()
         backend = judge.build()
         version = backend.judge_version("code_quality")
-        frames, consistent, compared = [], 0, 0
+        ledger = JudgmentLedger(lake, COMPARISON_LEDGER, COMPARISON_LEDGER_SCHEMA)
+        frames, consistent, compared, asked = [], 0, 0, 0
         for partition in context.partition_keys:
             rows, pairs = [], []
             for artifact in _read(lake, "code_artifact", partition).iter_rows(named=True):
@@ -134,27 +171,31 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
                     prompt = f"Which version of {artifact['file_path']} is better code?"
                     pairs.append((prompt, before.get("code", ""), after.get("code", "")))
                     rows.append((artifact, before.get("version"), after.get("version")))
-            results, _ = backend.compare_many(pairs, "code_quality") if pairs else ([], 1.0)
+            results = _compare_through_ledger(backend, ledger, version, pairs)
+            asked += results.filter(~pl.col("from_ledger")).get_column("content_hash").n_unique() if results.height else 0
             frame = pl.DataFrame(
                 [
                     {
                         "artifact_id": a["artifact_id"], "build_id": a["build_id"], "file_path": a["file_path"],
-                        "version_a": va, "version_b": vb, "winner": r.winner, "position_consistent": r.position_consistent,
-                        "confidence": r.confidence, "reasoning": r.reasoning, "judge_version": version, "error": r.error,
+                        "version_a": va, "version_b": vb, "winner": r["winner"], "position_consistent": r["position_consistent"],
+                        "confidence": r["confidence"], "reasoning": r["reasoning"], "judge_version": version, "error": r["error"],
                     }
-                    for (a, va, vb), r in zip(rows, results)
+                    for (a, va, vb), r in zip(rows, results.iter_rows(named=True))
                 ],
                 schema=COMPARISON_SCHEMA,
             )
             lake.write(COMPARISONS_TABLE, frame, partition)
             frames.append(frame)
-            compared += frame.height
-            consistent += int(frame.get_column("position_consistent").sum() or 0)
+            answered = frame.filter(pl.col("error").is_null())
+            compared += answered.height
+            consistent += int(answered.get_column("position_consistent").sum() or 0)
         all_rows = pl.concat(frames) if frames else pl.DataFrame(schema=COMPARISON_SCHEMA)
         winners = all_rows.get_column("winner").value_counts().to_dicts() if all_rows.height else []
         return dg.MaterializeResult(
             metadata={
-                "dagster/row_count": compared,
+                "dagster/row_count": all_rows.height,
+                "compared_now": asked,
+                "failed": all_rows.height - compared,
                 "position_consistency_rate": round(consistent / compared, 4) if compared else 1.0,
                 "winners": dg.MetadataValue.json({w["winner"]: w["count"] for w in winners}),
                 "judge_version": version,

@@ -37,6 +37,8 @@ class JudgeResource(dg.ConfigurableResource):
 
     def build(self) -> Judge:
         rubrics = load_rubrics(self.rubrics_file)
+        # Inside a run Dagster has resolved the EnvVar; a script using the resource directly has not.
+        api_key = self.api_key.get_value() if isinstance(self.api_key, dg.EnvVar) else self.api_key
         if self.backend == "heuristic":
             from learning_pipeline.judging.heuristics import HeuristicJudge
 
@@ -44,12 +46,12 @@ class JudgeResource(dg.ConfigurableResource):
         if self.backend == "llm":
             from learning_pipeline.judging.llm import LLMJudge, LLMSettings
 
-            if not self.base_url and not self.api_key:
+            if not self.base_url and not api_key:
                 raise ValueError("LEARNING_JUDGE=llm needs OPENAI_BASE_URL (and OPENAI_API_KEY unless the endpoint is open)")
             return LLMJudge(
                 LLMSettings(
                     base_url=self.base_url or "https://api.openai.com/v1",
-                    api_key=self.api_key or "not-needed",
+                    api_key=api_key or "not-needed",
                     model=self.model,
                     concurrency=self.concurrency,
                     timeout_s=self.timeout_s,

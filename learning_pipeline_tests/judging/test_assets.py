@@ -89,3 +89,33 @@ def test_llm_backend_reruns_cost_nothing_and_a_rubric_change_rejudges_exactly_on
     assert len(fake_openai.requests()) == items + code_items  # only the changed judge re-judged
     assert _materialize(learning_home, changed, captured_day)[0].success
     assert len(fake_openai.requests()) == items + code_items
+
+
+def test_llm_comparisons_are_asked_in_both_orders_once_and_then_come_from_the_ledger(learning_home, captured_day, fake_openai):
+    judge = JudgeResource(backend="llm", base_url=fake_openai.base_url, api_key="sk-test-not-a-secret", concurrency=8)
+    result, _ = _materialize(learning_home, judge, captured_day, ("code_version_comparisons",))
+    assert result.success
+    comparisons = learning_home.lake().read("code_version_comparisons", [DAY])
+    meta = _metadata(result, "code_version_comparisons")
+    asked = meta["compared_now"]  # identical version pairs (a file re-sent unchanged) are asked once
+    assert 0 < asked <= comparisons.height and len(fake_openai.requests()) == 2 * asked  # both orders
+    assert 0.0 <= meta["position_consistency_rate"] <= 1.0
+    result, _ = _materialize(learning_home, judge, captured_day, ("code_version_comparisons",))
+    assert result.success and len(fake_openai.requests()) == 2 * asked
+    assert _metadata(result, "code_version_comparisons")["compared_now"] == 0
+
+
+def test_learning_judge_llm_from_the_environment_reaches_the_server(monkeypatch, fake_openai):
+    monkeypatch.setenv("LEARNING_JUDGE", "llm")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-secret")
+    monkeypatch.setenv("LEARNING_JUDGE_MODEL", "judge-model-x")
+    from learning_pipeline.judging.verdicts import JudgeItem
+
+    judge = JudgeResource.from_env()
+    backend = judge.build()
+    assert backend.name == "llm"
+    (judgment,) = backend.judge_many([JudgeItem("a@v1", "code_version", "code_quality", {"code": "const x = 1;"})])
+    assert judgment.status == "ok", judgment.error
+    (request,) = fake_openai.requests()
+    assert request["model"] == "judge-model-x"
