@@ -42,6 +42,22 @@ class DPOTrainingConfig:
     max_length: int = 256  # prompt + completion tokens; longer sequences keep their start
     seed: int = 0
     gradient_accumulation_steps: int = 1
+    qlora: bool = True  # 4-bit base weights (QLoRA) when a GPU and bitsandbytes are present
+
+
+def qlora_quantization(config: DPOTrainingConfig):
+    """A 4-bit BitsAndBytes config when QLoRA can run here, else None (plain LoRA): bitsandbytes
+    4-bit kernels need CUDA, so on CPU the same run trains a LoRA adapter on full weights."""
+    import importlib.util
+
+    import torch
+
+    if not (config.qlora and torch.cuda.is_available() and importlib.util.find_spec("bitsandbytes")):
+        return None
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                              bnb_4bit_compute_dtype=torch.bfloat16)
 
 
 # ---------------------------------------------------------------------------- training
@@ -77,7 +93,12 @@ def train_dpo_lora(
     use_cuda = torch.cuda.is_available()
     with contextlib.ExitStack() as scope:
         dataset = _load_records(train_records, scope)
-        base = load_base_model(base_model_path)
+        quantization = qlora_quantization(config)
+        base = load_base_model(base_model_path, quantization_config=quantization)
+        if quantization is not None:
+            from peft import prepare_model_for_kbit_training
+
+            base = base._replace(model=prepare_model_for_kbit_training(base.model, use_gradient_checkpointing=False))
         args = DPOConfig(
             output_dir=str(output_dir),
             per_device_train_batch_size=config.batch_size,
@@ -143,6 +164,7 @@ def train_dpo_lora(
             shift_l2 = adapter_shift_l2(previous_weights, lora_snapshot(adapter))
 
     step_logs = [entry for entry in trainer.state.log_history if "loss" in entry]
+    quantized = quantization is not None
     epochs_done = float(trainer.state.epoch or 0.0)
     estimated_tokens = tokens_per_epoch * epochs_done
     # TRL counts the non-padding tokens it fed the policy; the estimate covers runs too
@@ -161,6 +183,7 @@ def train_dpo_lora(
         "tokens_per_s": tokens_seen / runtime_s if runtime_s > 0 else 0.0,
         "peak_rss_mb": peak_rss_mb(),
         "device": "cuda" if use_cuda else "cpu",
+        "adapter_kind": "qlora-4bit" if quantized else "lora",
         "log_history": step_logs,
     }
     if previous_adapter is not None or ewc is not None:

@@ -104,7 +104,7 @@ def build_tiny_llama(
     return out_dir
 
 
-def load_base_model(name_or_path: str | Path, dtype: Any = "auto") -> BaseModel:
+def load_base_model(name_or_path: str | Path, dtype: Any = "auto", quantization_config: Any = None) -> BaseModel:
     """Load a causal LM and its tokenizer from a local directory (or the local HF cache).
 
     Never downloads: a hub id such as "Qwen/Qwen3-32B" that is not on disk fails at once
@@ -121,7 +121,9 @@ def load_base_model(name_or_path: str | Path, dtype: Any = "auto") -> BaseModel:
                 f"model {name!r} is not available locally and no model hub is reachable; "
                 "build one with build_tiny_llama or point base_model at a local directory"
             ) from err
-    model = AutoModelForCausalLM.from_pretrained(name, local_files_only=True, dtype=dtype)
+    model = AutoModelForCausalLM.from_pretrained(
+        name, local_files_only=True, dtype=dtype, **({"quantization_config": quantization_config} if quantization_config else {})
+    )
     tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=True)
     return BaseModel(model, tokenizer)
 

@@ -81,3 +81,13 @@ def test_the_gate_needs_a_relative_improvement_and_no_domain_regression():
     assert not decide(champion).passed  # no improvement
     base = score("base", [0.0] * 20, domains)
     assert base.accuracy == 0.5  # every pair a tie: a coin flip
+
+
+def test_qlora_falls_back_to_lora_without_a_gpu():
+    from learning_pipeline.training.dpo import DPOTrainingConfig, qlora_quantization
+
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: the 4-bit path applies")
+    assert qlora_quantization(DPOTrainingConfig(qlora=True)) is None
