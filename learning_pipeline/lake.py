@@ -30,20 +30,30 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """temp file in the same folder + fsync + rename + fsync of the folder."""
+def atomic_write(path: Path, write) -> None:
+    """`write(temporary path)`, then fsync + rename over `path` + fsync of the folder: readers see
+    the old file or the new one, never half of one, and a crash leaves no partial file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        write(tmp)
+        publish(Path(tmp), path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def publish(finished: Path, path: Path) -> None:
+    """Make a fully written file in `path`'s folder durable and put it in place atomically."""
+    with open(finished, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(finished, path)
     _fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(payload))
 
 
 class Lake:
@@ -60,18 +70,7 @@ class Lake:
 
     def write(self, table: str, frame: pl.DataFrame, partition: str | None = None, key: str = "date") -> Path:
         path = self.partition_path(table, partition, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".data.", suffix=".parquet.tmp")
-        os.close(fd)
-        try:
-            frame.write_parquet(tmp, compression="zstd", statistics=True)
-            with open(tmp, "rb+") as handle:
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(path.parent)
+        atomic_write(path, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=True))
         return path
 
     def partitions(self, table: str, key: str = "date") -> list[str]:

@@ -33,7 +33,7 @@ from learning_pipeline.capture.landing import FUTURE_TOLERANCE, LandingFileMeta
 from learning_pipeline.capture.redaction import SECRET_KINDS, redaction_counts_frame
 from learning_pipeline.capture.wire import ENVELOPES, TRACE_KINDS, WIRE_ID_FIELDS, TraceKind
 from learning_pipeline.config import CaptureLimits
-from learning_pipeline.lake import Lake
+from learning_pipeline.lake import Lake, publish
 
 QUARANTINE_TABLE = "trace_quarantine"
 STATS_TABLE = "capture_stats"
@@ -200,11 +200,7 @@ class _StagedTable:
         if keep is not None and not all(keep):
             self._drop_rows(keep)
         kept = pq.ParquetFile(self.staging).metadata.num_rows
-        with open(self.staging, "rb+") as handle:
-            import os
-
-            os.fsync(handle.fileno())
-        self.staging.replace(self.final)
+        publish(self.staging, self.final)
         return kept
 
     def _drop_rows(self, keep: list[bool]) -> None:
