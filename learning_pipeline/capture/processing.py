@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
 import uuid
 from collections import Counter
@@ -37,8 +38,7 @@ from learning_pipeline.lake import Lake, publish
 
 QUARANTINE_TABLE = "trace_quarantine"
 STATS_TABLE = "capture_stats"
-TIMESTAMP_PATTERN_HINT = r"\d{2}:\d{2}:\d{2}"
-CHUNK_BYTES = 48 * 1024 * 1024
+CHUNK_BYTES = 16 * 1024 * 1024
 
 PROVENANCE_SCHEMA = {
     "source_file": pl.String,
@@ -79,7 +79,7 @@ def _unwrap(info: mi.Type) -> mi.Type:
 
 def _column(f: mi.Field) -> Column:
     info = _unwrap(f.type)
-    if isinstance(info, mi.StrType) and info.pattern and TIMESTAMP_PATTERN_HINT in info.pattern:
+    if isinstance(info, mi.DateTimeType):
         return Column(f.name, pl.Datetime("us", "UTC"), False, True, f.encode_name)
     scalar = {mi.StrType: pl.String, mi.LiteralType: pl.String, mi.IntType: pl.Int64,
               mi.FloatType: pl.Float64, mi.BoolType: pl.Boolean}
@@ -107,6 +107,7 @@ def record_key(spec: TraceKind) -> str:
 
 
 _COLUMNS = {kind: columns_of(spec) for kind, spec in TRACE_KINDS.items()}
+_EXTRA_DTYPES = {"event_id": pl.String, "_index": pl.Int64, **PROVENANCE_SCHEMA}
 _DECODER = msgspec.json.Decoder(Union[tuple(ENVELOPES.values())])
 _KIND_OF = {envelope: kind for kind, envelope in ENVELOPES.items()}
 _ENCODE = msgspec.json.Encoder()
@@ -271,17 +272,6 @@ def _iter_chunks(files: list[Path], chunk_bytes: int):
         yield chunk
 
 
-def _parse_timestamps(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
-    exprs = []
-    for name in names:
-        text = pl.col(name).str.replace(" ", "T", literal=True).str.replace(r"Z$", "+00:00")
-        text = pl.when(text.str.contains(r"[+-]\d{2}:?\d{2}$")).then(text).otherwise(text + "+00:00")
-        exprs.append(
-            text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", strict=False, time_unit="us").alias(name)
-        )
-    return frame.with_columns(exprs) if exprs else frame
-
-
 def process_partition(
     files: list[Path],
     partition: str,
@@ -299,9 +289,16 @@ def process_partition(
     quarantine = _StagedTable(lake, QUARANTINE_TABLE, partition, QUARANTINE_SCHEMA, pool)
     # Small per-row keys kept across chunks to pick the newest copy of each record.
     dedup_keys: dict[str, list[tuple]] = {kind: [] for kind in TRACE_KINDS}
+    # Redaction is Polars work that releases the GIL: the next chunk is redacted on a thread
+    # while this one is decoded and validated in Python, one chunk ahead at most.
+    redactor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redactor")
     try:
-        for number, chunk in enumerate(_iter_chunks(files, chunk_bytes), start=1):
-            _process_chunk(chunk, day, partition_start, limits, staged, quarantine, dedup_keys, stats)
+        ahead = None
+        for number, chunk in enumerate(itertools.chain(_iter_chunks(files, chunk_bytes), [None])):
+            current, ahead = ahead, (chunk, redactor.submit(_redact, chunk.lines)) if chunk is not None else None
+            if current is None:
+                continue
+            _process_chunk(current[0], current[1].result(), day, partition_start, limits, staged, quarantine, dedup_keys, stats)
             if log:
                 log(f"partition {partition}: chunk {number} done, {stats.lines_read} lines read, "
                     f"{stats.quarantined} quarantined so far")
@@ -316,6 +313,7 @@ def process_partition(
             table.abort()
         raise
     finally:
+        redactor.shutdown(wait=True)
         pool.shutdown(wait=True)
     lake.write(STATS_TABLE, pl.DataFrame([stats.as_row()]), partition)
     return stats
@@ -334,9 +332,13 @@ def _newest_copies(keys: list[tuple]) -> list[bool]:
     return [position in chosen for position in range(len(keys))]
 
 
-def _process_chunk(chunk, day, partition_start, limits, staged, quarantine, dedup_keys, stats) -> None:
+def _redact(lines: list[str]) -> tuple[pl.Series, pl.DataFrame]:
+    return redaction_counts_frame(pl.Series("line", lines, dtype=pl.String))
+
+
+def _process_chunk(chunk, redaction, day, partition_start, limits, staged, quarantine, dedup_keys, stats) -> None:
     stats.lines_read += len(chunk.lines)
-    redacted, counts = redaction_counts_frame(pl.Series("line", chunk.lines, dtype=pl.String))
+    redacted, counts = redaction
     stats.redactions.update({k: int(v) for k, v in counts.sum().row(0, named=True).items() if v})
     per_line_redactions = counts.sum_horizontal().to_list() if counts.width else [0] * len(chunk.lines)
     lines = redacted.to_list()
@@ -416,6 +418,8 @@ def _frame_for(kind: str, items, chunk: _Chunk, lines: list[str], per_line_redac
         values = [getattr(r, column.name) for r in records]
         if column.nested:
             values = [None if v is None else _ENCODE.encode(v).decode() for v in values]
+        elif column.timestamp:
+            values = [v.replace(tzinfo=dt.timezone.utc) if v is not None and v.tzinfo is None else v for v in values]
         data[column.name] = values
     indexes = [index for index, _ in items]
     # The whole redacted line: fields this schema does not know are kept here.
@@ -428,47 +432,34 @@ def _frame_for(kind: str, items, chunk: _Chunk, lines: list[str], per_line_redac
     data["redactions"] = [per_line_redactions[i] for i in indexes]
     data["payload"] = payloads
     data["_index"] = indexes
-    schema = {c.name: (pl.String if c.timestamp else c.dtype) for c in columns}
-    return pl.DataFrame(data, schema_overrides=schema, strict=False)
+    # Column by column with exact dtypes: msgspec already produced exactly typed values, so
+    # Polars can take its fast path instead of inspecting every value.
+    schema = {c.name: c.dtype for c in columns}
+    return pl.DataFrame([pl.Series(name, values, dtype=schema.get(name) or _EXTRA_DTYPES[name]) for name, values in data.items()])
 
 
 def _route_check(kind, frame, day, partition_start, bad) -> pl.DataFrame:
-    """Parse the dates; quarantine rows whose dates are not calendar dates, that predate the
-    partitions, or that claim a day far after their arrival. A feedback event without its own
-    date takes its arrival time."""
+    """Quarantine rows that predate the partitions, claim a day far after their arrival, or sit
+    in another day's partition. A feedback event without its own date takes its arrival time.
+    (Dates that are not dates were already rejected by the decoder, naming the field.)"""
     spec = TRACE_KINDS[kind]
-    stamps = [c for c in _COLUMNS[kind] if c.timestamp]
-    wire = {c.name: c.wire_name for c in stamps}
-    frame = frame.with_columns(pl.col(c.name).alias(f"_raw_{c.name}") for c in stamps)
-    frame = _parse_timestamps(frame, [c.name for c in stamps])
-    frame = frame.with_columns(pl.coalesce(spec.date_field, "received_at").alias("_when"))
+    wire_date = next(c.wire_name for c in _COLUMNS[kind] if c.name == spec.date_field)
+    frame = frame.with_columns(pl.coalesce(spec.date_field, "received_at").alias(spec.date_field))
     start = dt.datetime.combine(partition_start, dt.time(), dt.timezone.utc)
-    when = pl.col("_when")
+    when = pl.col(spec.date_field)
     reasons = [
-        # A date that matched the wire pattern but is not a calendar date (2026-02-30) parsed to null.
-        *(
-            (pl.col(f"_raw_{c.name}").is_not_null() & pl.col(c.name).is_null(),
-             c.wire_name, pl.format("`{}` {} is not a valid date", pl.lit(c.wire_name), pl.col(f"_raw_{c.name}")))
-            for c in stamps
-        ),
-        (when < start, wire[spec.date_field],
-         pl.format("`{}` {} is before the partition start {}", pl.lit(wire[spec.date_field]), when.dt.date(), pl.lit(str(partition_start)))),
-        (when > pl.col("received_at") + FUTURE_TOLERANCE, wire[spec.date_field],
-         pl.format("`{}` {} is more than a day after the trace arrived ({})", pl.lit(wire[spec.date_field]), when.dt.date(), pl.col("received_at").dt.date())),
-        (when.dt.date() != day, wire[spec.date_field],
-         pl.format("`{}` {} does not belong to partition {}", pl.lit(wire[spec.date_field]), when.dt.date(), pl.lit(str(day)))),
+        (when < start,
+         pl.format("`{}` {} is before the partition start {}", pl.lit(wire_date), when.dt.date(), pl.lit(str(partition_start)))),
+        (when > pl.col("received_at") + FUTURE_TOLERANCE,
+         pl.format("`{}` {} is more than a day after the trace arrived ({})", pl.lit(wire_date), when.dt.date(), pl.col("received_at").dt.date())),
+        (when.dt.date() != day,
+         pl.format("`{}` {} does not belong to partition {}", pl.lit(wire_date), when.dt.date(), pl.lit(str(day)))),
     ]
-    field_expr = pl.when(reasons[0][0]).then(pl.lit(reasons[0][1]))
-    reason_expr = pl.when(reasons[0][0]).then(reasons[0][2])
-    for condition, field_name, reason in reasons[1:]:
-        field_expr = field_expr.when(condition).then(pl.lit(field_name))
+    reason_expr = pl.when(reasons[0][0]).then(reasons[0][1])
+    for condition, reason in reasons[1:]:
         reason_expr = reason_expr.when(condition).then(reason)
-    frame = frame.with_columns(field_expr.alias("_bad_field"), reason_expr.alias("_bad_reason"))
+    frame = frame.with_columns(reason_expr.alias("_bad_reason"))
     rejected = frame.filter(pl.col("_bad_reason").is_not_null())
-    for index, field_name, reason in rejected.select("_index", "_bad_field", "_bad_reason").iter_rows():
-        bad.append((index, kind, field_name, reason))
-    return (
-        frame.filter(pl.col("_bad_reason").is_null())
-        .with_columns(pl.col("_when").alias(spec.date_field))
-        .drop("_when", "_bad_field", "_bad_reason", *(f"_raw_{c.name}" for c in stamps))
-    )
+    for index, reason in rejected.select("_index", "_bad_reason").iter_rows():
+        bad.append((index, kind, wire_date, reason))
+    return frame.filter(pl.col("_bad_reason").is_null()).drop("_bad_reason")

@@ -3,12 +3,12 @@
 camelCase on the wire (``rename="camel"``), snake_case attributes here and in the lake.
 Enums are ``Literal`` so an out-of-range value is rejected with the field's path; optional
 fields may be missing or null; unknown fields are tolerated here and kept in the lake's
-``payload`` column. Dates are validated by shape here and parsed (both accepted styles)
-vectorised in `processing.py`.
+``payload`` column.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Annotated, Literal, Optional
 
@@ -21,10 +21,9 @@ _LIMITS = CaptureLimits()
 
 Text = Annotated[str, Meta(max_length=_LIMITS.max_text_chars)]
 Id = Annotated[str, Meta(min_length=1, max_length=256)]
-# `2026-01-13T12:00:00.000Z`, `2026-01-13T12:00:00+02:00` and the client's SQLite style `2026-01-13 12:00:00`.
-Timestamp = Annotated[
-    str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$")
-]
+# RFC 3339 (`2026-01-13T12:00:00.000Z`, `...+02:00`) and the client's SQLite style
+# `2026-01-13 12:00:00`, parsed and calendar-checked by msgspec in C; no offset means UTC.
+Timestamp = datetime.datetime
 Unit = Annotated[float, Meta(ge=0, le=1)]
 Score100 = Annotated[float, Meta(ge=0, le=100)]
 Count = Annotated[int, Meta(ge=0)]
