@@ -15,11 +15,11 @@ from learning_pipeline.lake import Lake
 
 
 def count_lines(files: list[Path]) -> int:
-    """Non-blank lines, counted straight from the landing files (independent of processing)."""
+    """Non-empty lines, counted straight from the landing files (independent of processing)."""
     total = 0
     for path in files:
         with open(path, "rb") as handle:
-            total += sum(1 for raw in handle if raw.strip())
+            total += sum(1 for raw in handle if raw.rstrip(b"\r\n"))
     return total
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
 import re
 import uuid
 from collections import Counter
@@ -27,11 +26,12 @@ from typing import Union
 
 import msgspec
 import msgspec.inspect as mi
+from msgspec.structs import astuple
 import polars as pl
 import pyarrow.parquet as pq
 
 from learning_pipeline.capture.landing import FUTURE_TOLERANCE, LandingFileMeta
-from learning_pipeline.capture.redaction import SECRET_KINDS, redaction_counts_frame
+from learning_pipeline.capture.redaction import SECRET_KINDS, redaction_changes
 from learning_pipeline.capture.wire import ENVELOPES, TRACE_KINDS, WIRE_ID_FIELDS, TraceKind
 from learning_pipeline.config import CaptureLimits
 from learning_pipeline.lake import Lake, publish
@@ -107,6 +107,9 @@ def record_key(spec: TraceKind) -> str:
 
 
 _COLUMNS = {kind: columns_of(spec) for kind, spec in TRACE_KINDS.items()}
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_NAIVE_EPOCH = dt.datetime(1970, 1, 1)
+_MICROSECOND = dt.timedelta(microseconds=1)
 _EXTRA_DTYPES = {"event_id": pl.String, "_index": pl.Int64, **PROVENANCE_SCHEMA}
 _DECODER = msgspec.json.Decoder(Union[tuple(ENVELOPES.values())])
 _KIND_OF = {envelope: kind for kind, envelope in ENVELOPES.items()}
@@ -247,22 +250,33 @@ def _iter_chunks(files: list[Path], chunk_bytes: int):
     for path in files:
         meta = LandingFileMeta.read(path)
         text = path.read_bytes().decode("utf-8", errors="replace")
-        numbered = [(i, line) for i, line in enumerate(text.split("\n")) if line.strip()]
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        lines = text.split("\n")
+        if lines and not lines[-1]:
+            lines.pop()  # the final newline
+        numbers = range(len(lines))
+        # Empty lines do not count as lines read (the landing zone never writes one; a file dropped
+        # in by hand may hold some). A line of only spaces is read, and quarantined as invalid JSON.
+        if "" in lines:
+            kept = [i for i, line in enumerate(lines) if line]
+            lines, numbers = [lines[i] for i in kept], kept
         origin = meta.lines
+        source_lines = [origin[i] if i < len(origin) else i + 1 for i in numbers]
         start = 0
-        while start < len(numbered):
+        while start < len(lines):
             # Take lines until the chunk is full (at least one line, so any line fits somewhere).
             room = budget = chunk_bytes - chunk.size
             end = start
-            while end < len(numbered) and (budget > 0 or end == start):
-                budget -= len(numbered[end][1])
+            while end < len(lines) and (budget > 0 or end == start):
+                budget -= len(lines[end])
                 end += 1
-            part = numbered[start:end]
-            chunk.lines += [line.rstrip("\r") for _, line in part]
-            chunk.source_line += [origin[i] if i < len(origin) else i + 1 for i, _ in part]
-            chunk.source_file += [meta.source] * len(part)
-            chunk.landing_file += [path.name] * len(part)
-            chunk.received_at += [meta.received_at] * len(part)
+            count = end - start
+            chunk.lines += lines[start:end]
+            chunk.source_line += source_lines[start:end]
+            chunk.source_file += [meta.source] * count
+            chunk.landing_file += [path.name] * count
+            chunk.received_at += [meta.received_at] * count
             chunk.size += room - budget
             start = end
             if chunk.size >= chunk_bytes:
@@ -289,16 +303,10 @@ def process_partition(
     quarantine = _StagedTable(lake, QUARANTINE_TABLE, partition, QUARANTINE_SCHEMA, pool)
     # Small per-row keys kept across chunks to pick the newest copy of each record.
     dedup_keys: dict[str, list[tuple]] = {kind: [] for kind in TRACE_KINDS}
-    # Redaction is Polars work that releases the GIL: the next chunk is redacted on a thread
-    # while this one is decoded and validated in Python, one chunk ahead at most.
-    redactor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redactor")
     try:
-        ahead = None
-        for number, chunk in enumerate(itertools.chain(_iter_chunks(files, chunk_bytes), [None])):
-            current, ahead = ahead, (chunk, redactor.submit(_redact, chunk.lines)) if chunk is not None else None
-            if current is None:
-                continue
-            _process_chunk(current[0], current[1].result(), day, partition_start, limits, staged, quarantine, dedup_keys, stats)
+        results = _validated_ahead(_iter_chunks(files, chunk_bytes), day, partition_start, limits)
+        for number, result in enumerate(results, start=1):
+            _collect(result, staged, quarantine, dedup_keys, stats)
             if log:
                 log(f"partition {partition}: chunk {number} done, {stats.lines_read} lines read, "
                     f"{stats.quarantined} quarantined so far")
@@ -313,35 +321,45 @@ def process_partition(
             table.abort()
         raise
     finally:
-        redactor.shutdown(wait=True)
         pool.shutdown(wait=True)
     lake.write(STATS_TABLE, pl.DataFrame([stats.as_row()]), partition)
     return stats
 
 
 def _newest_copies(keys: list[tuple]) -> list[bool]:
-    """keys: (record id, order timestamp, arrival position). Keep the last copy of each id."""
+    """keys: (record id, order timestamp, arrival position). Keep the last copy of each id: the
+    newest by its own timestamp, the later arrival on a tie."""
+    oldest = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
     winner: dict[str, int] = {}
     for position, (record_id, order, _) in enumerate(keys):
         current = winner.get(record_id)
-        if current is None or (order or dt.datetime.min.replace(tzinfo=dt.timezone.utc)) >= (
-            keys[current][1] or dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-        ):
+        if current is None or (order or oldest) >= (keys[current][1] or oldest):
             winner[record_id] = position
     chosen = set(winner.values())
     return [position in chosen for position in range(len(keys))]
 
 
-def _redact(lines: list[str]) -> tuple[pl.Series, pl.DataFrame]:
-    return redaction_counts_frame(pl.Series("line", lines, dtype=pl.String))
+def _redact(lines: list[str]) -> tuple[dict[int, str], pl.DataFrame]:
+    return redaction_changes(pl.Series("line", lines, dtype=pl.String))
 
 
-def _process_chunk(chunk, redaction, day, partition_start, limits, staged, quarantine, dedup_keys, stats) -> None:
-    stats.lines_read += len(chunk.lines)
-    redacted, counts = redaction
-    stats.redactions.update({k: int(v) for k, v in counts.sum().row(0, named=True).items() if v})
+@dataclass
+class _ChunkResult:
+    """What validating one chunk produced; plain frames and counters, so it crosses processes."""
+
+    lines_read: int
+    frames: dict[str, pl.DataFrame]
+    quarantine: pl.DataFrame | None
+    redactions: Counter
+    reasons: Counter
+
+
+def _validate_chunk(chunk: _Chunk, day: dt.date, partition_start: dt.date, limits: CaptureLimits) -> _ChunkResult:
+    changed, counts = _redact(chunk.lines)
     per_line_redactions = counts.sum_horizontal().to_list() if counts.width else [0] * len(chunk.lines)
-    lines = redacted.to_list()
+    lines = chunk.lines  # from here on the redacted lines: nothing else keeps the originals
+    for row, redacted_line in changed.items():
+        lines[row] = redacted_line
 
     bad: list[tuple[int, str | None, str, str]] = []  # (index, kind, field, reason)
     accepted: dict[str, list[tuple[int, msgspec.Struct]]] = {kind: [] for kind in TRACE_KINDS}
@@ -357,44 +375,71 @@ def _process_chunk(chunk, redaction, day, partition_start, limits, staged, quara
         except msgspec.DecodeError as err:
             bad.append((index, None, "(line)", f"invalid JSON: {err}"))
             continue
-        kind = _KIND_OF[type(envelope)]
-        accepted[kind].append((index, envelope.data))
+        accepted[_KIND_OF[type(envelope)]].append((index, envelope.data))
 
+    frames = {}
     for kind, items in accepted.items():
         if items:
-            frame = _frame_for(kind, items, chunk, lines, per_line_redactions)
-            frame = _route_check(kind, frame, day, partition_start, bad)
+            frame = _route_check(kind, _frame_for(kind, items, chunk, lines, per_line_redactions), day, partition_start, bad)
             if frame.height:
-                spec = TRACE_KINDS[kind]
-                order_col = "updated_at" if "updated_at" in frame.columns else spec.date_field
-                order = frame[order_col]
-                if order_col == "updated_at":
-                    order = frame.select(pl.coalesce("updated_at", "created_at")).to_series()
-                dedup_keys[kind].extend(
-                    zip(frame[record_key(spec)].to_list(), order.to_list(), frame["source_line"].to_list())
-                )
-                staged[kind].append(frame.drop("_index"))
-                stats.accepted += frame.height
-
+                frames[kind] = frame.drop("_index")
+    quarantine = None
     if bad:
-        stats.quarantined += len(bad)
-        stats.quarantine_reasons.update(reason.split(":")[0][:80] for _, _, _, reason in bad)
-        quarantine.append(
-            pl.DataFrame(
-                {
-                    "source_file": [chunk.source_file[i] for i, *_ in bad],
-                    "source_line": [chunk.source_line[i] for i, *_ in bad],
-                    "landing_file": [chunk.landing_file[i] for i, *_ in bad],
-                    "kind": [kind for _, kind, _, _ in bad],
-                    "record_id": [record_id_of(lines[i]) for i, *_ in bad],
-                    "field": [f for _, _, f, _ in bad],
-                    "reason": [r for _, _, _, r in bad],
-                    "raw": [lines[i] for i, *_ in bad],
-                    "received_at": [chunk.received_at[i] for i, *_ in bad],
-                },
-                schema=QUARANTINE_SCHEMA,
-            )
+        quarantine = pl.DataFrame(
+            {
+                "source_file": [chunk.source_file[i] for i, *_ in bad],
+                "source_line": [chunk.source_line[i] for i, *_ in bad],
+                "landing_file": [chunk.landing_file[i] for i, *_ in bad],
+                "kind": [kind for _, kind, _, _ in bad],
+                "record_id": [record_id_of(lines[i]) for i, *_ in bad],
+                "field": [f for _, _, f, _ in bad],
+                "reason": [r for _, _, _, r in bad],
+                "raw": [lines[i] for i, *_ in bad],
+                "received_at": [chunk.received_at[i] for i, *_ in bad],
+            },
+            schema=QUARANTINE_SCHEMA,
         )
+    return _ChunkResult(
+        lines_read=len(lines),
+        frames=frames,
+        quarantine=quarantine,
+        redactions=Counter({k: int(v) for k, v in counts.sum().row(0, named=True).items() if v}),
+        reasons=Counter(reason.split(":")[0][:80] for _, _, _, reason in bad),
+    )
+
+
+def _collect(result: _ChunkResult, staged, quarantine, dedup_keys, stats: CaptureStats) -> None:
+    """Stage one chunk's rows (in order) and remember the keys that pick the newest copies."""
+    stats.lines_read += result.lines_read
+    stats.redactions.update(result.redactions)
+    for kind, frame in result.frames.items():
+        spec = TRACE_KINDS[kind]
+        if "updated_at" in frame.columns:
+            order = frame.select(pl.coalesce("updated_at", "created_at")).to_series()
+        else:
+            order = frame[spec.date_field]
+        dedup_keys[kind].extend(zip(frame[record_key(spec)].to_list(), order.to_list(), frame["source_line"].to_list()))
+        staged[kind].append(frame)
+        stats.accepted += frame.height
+    if result.quarantine is not None:
+        stats.quarantined += result.quarantine.height
+        stats.quarantine_reasons.update(result.reasons)
+        quarantine.append(result.quarantine)
+
+
+def _validated_ahead(chunks, day, partition_start, limits):
+    """Results in chunk order. Validation is mostly Python and holds the GIL, but redaction and
+    Parquet encoding are Polars/Arrow work that releases it: a second thread validates the next
+    chunk while this one is collected and written, one chunk ahead at most."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validator") as ahead:
+        pending = None
+        for chunk in chunks:
+            future = ahead.submit(_validate_chunk, chunk, day, partition_start, limits)
+            if pending is not None:
+                yield pending.result()
+            pending = future
+        if pending is not None:
+            yield pending.result()
 
 
 def _explain(message: str, line: str) -> tuple[str | None, str, str]:
@@ -412,14 +457,17 @@ def _explain(message: str, line: str) -> tuple[str | None, str, str]:
 def _frame_for(kind: str, items, chunk: _Chunk, lines: list[str], per_line_redactions: list[int]) -> pl.DataFrame:
     spec = TRACE_KINDS[kind]
     columns = _COLUMNS[kind]
-    data: dict[str, list] = {}
-    records = [record for _, record in items]
-    for column in columns:
-        values = [getattr(r, column.name) for r in records]
+    data: dict[str, list | pl.Series] = {}
+    # One C-level tuple per record, transposed at once: far cheaper than a getattr per field.
+    by_field = list(zip(*(astuple(record) for _, record in items)))
+    for column, values in zip(columns, by_field):
         if column.nested:
             values = [None if v is None else _ENCODE.encode(v).decode() for v in values]
         elif column.timestamp:
-            values = [v.replace(tzinfo=dt.timezone.utc) if v is not None and v.tzinfo is None else v for v in values]
+            # Epoch microseconds by timedelta arithmetic (C), then one cast: building a Datetime
+            # Series from Python datetime objects converts each one in Python. No offset = UTC.
+            micros = [None if v is None else (v - (_EPOCH if v.tzinfo else _NAIVE_EPOCH)) // _MICROSECOND for v in values]
+            values = pl.Series(column.name, micros, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
         data[column.name] = values
     indexes = [index for index, _ in items]
     # The whole redacted line: fields this schema does not know are kept here.
@@ -435,7 +483,10 @@ def _frame_for(kind: str, items, chunk: _Chunk, lines: list[str], per_line_redac
     # Column by column with exact dtypes: msgspec already produced exactly typed values, so
     # Polars can take its fast path instead of inspecting every value.
     schema = {c.name: c.dtype for c in columns}
-    return pl.DataFrame([pl.Series(name, values, dtype=schema.get(name) or _EXTRA_DTYPES[name]) for name, values in data.items()])
+    return pl.DataFrame([
+        values if isinstance(values, pl.Series) else pl.Series(name, values, dtype=schema.get(name) or _EXTRA_DTYPES[name])
+        for name, values in data.items()
+    ])
 
 
 def _route_check(kind, frame, day, partition_start, bad) -> pl.DataFrame:

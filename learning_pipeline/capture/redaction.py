@@ -454,6 +454,29 @@ def _redact_json_line(line: str, counts: Counter[str]) -> str:
     return _JSON_PIECE.sub(lambda m: _redact_json_piece(m, counts), line)
 
 
+def redaction_changes(lines: pl.Series) -> tuple[dict[int, str], pl.DataFrame]:
+    """{row: redacted line} for the lines that held a secret, and one UInt32 count column per
+    kind in SECRET_KINDS. Lines not in the dict are unchanged, so a caller that already holds the
+    lines as Python strings patches those few rows instead of converting every line back."""
+    if lines.dtype != pl.String:
+        lines = lines.cast(pl.String)
+    counts = np.zeros((len(lines), len(SECRET_KINDS)), dtype=np.uint32)
+    flagged = _flag_lines(lines).arg_true()
+    column = {kind: j for j, kind in enumerate(SECRET_KINDS)}
+    changed: dict[int, str] = {}
+    for row, line in zip(flagged.to_list(), lines.gather(flagged).to_list()):
+        found: Counter[str] = Counter()
+        new_line = _redact_json_line(line, found)
+        if found:
+            changed[row] = new_line
+            for kind, n in found.items():
+                counts[row, column[kind]] = n
+    frame = pl.DataFrame(
+        [pl.Series(kind, counts[:, j], dtype=pl.UInt32) for j, kind in enumerate(SECRET_KINDS)]
+    )
+    return changed, frame
+
+
 def redaction_counts_frame(lines: pl.Series) -> tuple[pl.Series, pl.DataFrame]:
     """Redacted JSON lines and one UInt32 count column per kind in SECRET_KINDS.
 
@@ -462,25 +485,10 @@ def redaction_counts_frame(lines: pl.Series) -> tuple[pl.Series, pl.DataFrame]:
     """
     if lines.dtype != pl.String:
         lines = lines.cast(pl.String)
-    counts = np.zeros((len(lines), len(SECRET_KINDS)), dtype=np.uint32)
+    changed, frame = redaction_changes(lines)
     redacted = lines.clone()
-    flagged = _flag_lines(lines).arg_true()
-    column = {kind: j for j, kind in enumerate(SECRET_KINDS)}
-    changed_rows: list[int] = []
-    changed_lines: list[str] = []
-    for row, line in zip(flagged.to_list(), lines.gather(flagged).to_list()):
-        found: Counter[str] = Counter()
-        new_line = _redact_json_line(line, found)
-        if found:
-            changed_rows.append(row)
-            changed_lines.append(new_line)
-            for kind, n in found.items():
-                counts[row, column[kind]] = n
-    if changed_rows:
-        redacted.scatter(changed_rows, changed_lines)
-    frame = pl.DataFrame(
-        [pl.Series(kind, counts[:, j], dtype=pl.UInt32) for j, kind in enumerate(SECRET_KINDS)]
-    )
+    if changed:
+        redacted.scatter(list(changed), list(changed.values()))
     return redacted, frame
 
 
