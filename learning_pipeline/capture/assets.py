@@ -7,7 +7,9 @@ import dagster as dg
 
 from learning_pipeline.capture import checks
 from learning_pipeline.capture.decisions import latest_outcomes, with_latest_outcomes
-from learning_pipeline.capture.processing import QUARANTINE_SCHEMA, QUARANTINE_TABLE, STATS_TABLE, process_partition, table_schema
+from learning_pipeline.capture.processing import (
+    QUARANTINE_SCHEMA, QUARANTINE_TABLE, STATS_TABLE, process_partition, read_traces, stored_schema,
+)
 from learning_pipeline.capture.wire import TRACE_KINDS
 from learning_pipeline.metadata import markdown_preview, table_schema_metadata
 from learning_pipeline.partitions import daily_partitions
@@ -54,7 +56,7 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
 
 @dg.multi_asset(
     specs=[
-        *[_spec(spec.table, _DESCRIPTIONS[kind], table_schema(spec)) for kind, spec in TRACE_KINDS.items()],
+        *[_spec(spec.table, _DESCRIPTIONS[kind], stored_schema(spec)) for kind, spec in TRACE_KINDS.items()],
         _spec(QUARANTINE_TABLE, "Lines that failed validation, with source file, line, record id and a reason naming the field.", QUARANTINE_SCHEMA),
     ],
     check_specs=_check_specs(),
@@ -90,7 +92,7 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
         )
 
     for kind, spec in TRACE_KINDS.items():
-        frame = lake.read(spec.table, partitions, schema=table_schema(spec))
+        frame = lake.read(spec.table, partitions, schema=stored_schema(spec))
         yield dg.MaterializeResult(
             asset_key=spec.table,
             metadata={
@@ -98,7 +100,7 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
                 "partitions": len(partitions),
                 "redactions": int(frame.get_column("redactions").sum() or 0) if frame.height else 0,
                 "quarantined_lines_of_partition": totals["quarantined"],
-                "preview": markdown_preview(frame, [c for c in table_schema(spec) if c not in ("payload",)][:8]),
+                "preview": markdown_preview(frame, [c for c in stored_schema(spec) if c not in ("payload",)][:8]),
             },
         )
         yield checks.check_unique_ids(lake, spec, partitions)
@@ -131,8 +133,8 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
 def decision_traces(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
     """Every decision with its newest outcome, whichever day each of them landed."""
     lake = learning_home.lake()
-    decisions = lake.read("raw_decisions", schema=table_schema(TRACE_KINDS["decision"]))
-    late = lake.read("raw_decision_outcomes", schema=table_schema(TRACE_KINDS["decision_outcome"]))
+    decisions = read_traces(lake, "decision")
+    late = read_traces(lake, "decision_outcome")
     outcomes = latest_outcomes(decisions, late)
     joined = with_latest_outcomes(decisions, outcomes)
     lake.write("decision_traces", joined)

@@ -8,7 +8,7 @@ import dagster as dg
 import polars as pl
 
 from learning_pipeline.capture.landing import LandingZone
-from learning_pipeline.capture.processing import QUARANTINE_TABLE, STATS_TABLE, record_key, table_schema
+from learning_pipeline.capture.processing import QUARANTINE_TABLE, STATS_TABLE, record_key, stored_schema
 from learning_pipeline.capture.redaction import redaction_counts_frame
 from learning_pipeline.capture.wire import TraceKind
 from learning_pipeline.lake import Lake
@@ -25,7 +25,7 @@ def count_lines(files: list[Path]) -> int:
 
 def check_unique_ids(lake: Lake, spec: TraceKind, partitions: list[str]) -> dg.AssetCheckResult:
     key = record_key(spec)
-    ids = lake.read(spec.table, partitions, schema=table_schema(spec)).get_column(key)
+    ids = lake.read(spec.table, partitions, schema=stored_schema(spec)).get_column(key)
     duplicated = ids.filter(ids.is_duplicated()).unique().sort().to_list()
     return dg.AssetCheckResult(
         passed=not duplicated,
@@ -36,7 +36,7 @@ def check_unique_ids(lake: Lake, spec: TraceKind, partitions: list[str]) -> dg.A
 
 
 def check_schema_as_declared(lake: Lake, spec: TraceKind, partitions: list[str]) -> dg.AssetCheckResult:
-    declared = {name: str(dtype) for name, dtype in table_schema(spec).items()}
+    declared = {name: str(dtype) for name, dtype in stored_schema(spec).items()}
     mismatches = []
     for partition in partitions:
         path = lake.partition_path(spec.table, partition)
@@ -57,7 +57,7 @@ def check_schema_as_declared(lake: Lake, spec: TraceKind, partitions: list[str])
 
 def check_secrets_redacted(lake: Lake, spec: TraceKind, partitions: list[str]) -> dg.AssetCheckResult:
     """Re-scan what was stored: a second redaction pass must find nothing left."""
-    frame = lake.read(spec.table, partitions, schema=table_schema(spec))
+    frame = lake.read(spec.table, partitions, schema=stored_schema(spec))
     _, leftover = redaction_counts_frame(frame.get_column("payload"))
     remaining = {k: int(v) for k, v in leftover.sum().row(0, named=True).items() if v} if frame.height else {}
     return dg.AssetCheckResult(

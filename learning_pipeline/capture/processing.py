@@ -93,13 +93,45 @@ def columns_of(spec: TraceKind) -> list[Column]:
     return [_column(f) for f in mi.type_info(spec.schema).fields]
 
 
-def table_schema(spec: TraceKind) -> dict[str, pl.DataType]:
+def stored_schema(spec: TraceKind) -> dict[str, pl.DataType]:
+    """What a raw table's Parquet holds: the scalar fields as typed columns, provenance, and the
+    whole redacted line as `payload`. Nested objects are not stored twice: they are in `payload`."""
     schema: dict[str, pl.DataType] = {}
     if spec.id_field is None:
         schema["event_id"] = pl.String
-    schema.update({c.name: c.dtype for c in columns_of(spec)})
+    schema.update({c.name: c.dtype for c in columns_of(spec) if not c.nested})
     schema.update(PROVENANCE_SCHEMA)
     return schema
+
+
+def table_schema(spec: TraceKind) -> dict[str, pl.DataType]:
+    """What `read_traces` returns: the stored columns plus each nested object as JSON text
+    (camelCase keys inside, as in the builder's own database)."""
+    schema = stored_schema(spec)
+    nested = {c.name: pl.String for c in columns_of(spec) if c.nested}
+    payload_at = list(schema).index("source_file")
+    names = list(schema)
+    return {**{n: schema[n] for n in names[:payload_at]}, **nested, **{n: schema[n] for n in names[payload_at:]}}
+
+
+def with_nested_columns(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add the nested objects of a raw table's rows as JSON text columns, decoded from `payload`."""
+    spec = TRACE_KINDS[kind]
+    nested = [c for c in _COLUMNS[kind] if c.nested]
+    if frame.height == 0:
+        return frame.with_columns(pl.lit(None, pl.String).alias(c.name) for c in nested).select(list(table_schema(spec)))
+    records = [_DECODER.decode(line).data for line in frame.get_column("payload").to_list()]
+    columns = [
+        pl.Series(c.name, [None if (v := getattr(r, c.name)) is None else _ENCODE.encode(v).decode() for r in records], dtype=pl.String)
+        for c in nested
+    ]
+    return frame.with_columns(columns).select(list(table_schema(spec)))
+
+
+def read_traces(lake: Lake, kind: str, partitions: list[str] | None = None) -> pl.DataFrame:
+    """A raw trace table as consumers use it: stored columns plus nested objects as JSON text."""
+    spec = TRACE_KINDS[kind]
+    return with_nested_columns(kind, lake.read(spec.table, partitions, schema=stored_schema(spec)))
 
 
 def record_key(spec: TraceKind) -> str:
@@ -299,7 +331,7 @@ def process_partition(
     stats = CaptureStats(partition=partition, landing_files=len(files))
     day = dt.date.fromisoformat(partition)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-writer")
-    staged = {kind: _StagedTable(lake, spec.table, partition, table_schema(spec), pool) for kind, spec in TRACE_KINDS.items()}
+    staged = {kind: _StagedTable(lake, spec.table, partition, stored_schema(spec), pool) for kind, spec in TRACE_KINDS.items()}
     quarantine = _StagedTable(lake, QUARANTINE_TABLE, partition, QUARANTINE_SCHEMA, pool)
     # Small per-row keys kept across chunks to pick the newest copy of each record.
     dedup_keys: dict[str, list[tuple]] = {kind: [] for kind in TRACE_KINDS}
@@ -462,8 +494,8 @@ def _frame_for(kind: str, items, chunk: _Chunk, lines: list[str], per_line_redac
     by_field = list(zip(*(astuple(record) for _, record in items)))
     for column, values in zip(columns, by_field):
         if column.nested:
-            values = [None if v is None else _ENCODE.encode(v).decode() for v in values]
-        elif column.timestamp:
+            continue  # kept in `payload`; `read_traces` turns it into a column when asked
+        if column.timestamp:
             # Epoch microseconds by timedelta arithmetic (C), then one cast: building a Datetime
             # Series from Python datetime objects converts each one in Python. No offset = UTC.
             micros = [None if v is None else (v - (_EPOCH if v.tzinfo else _NAIVE_EPOCH)) // _MICROSECOND for v in values]

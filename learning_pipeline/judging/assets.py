@@ -7,8 +7,7 @@ import json
 import dagster as dg
 import polars as pl
 
-from learning_pipeline.capture.processing import table_schema
-from learning_pipeline.capture.wire import TRACE_KINDS
+from learning_pipeline.capture.processing import read_traces
 from learning_pipeline.judging import items as judge_items_of
 from learning_pipeline.judging.backends import combined_version
 from learning_pipeline.judging.judgments import JUDGMENTS_TABLE, judge_items, score_summary, JudgingReport
@@ -48,8 +47,7 @@ COMPARISON_SCHEMA = {
 
 
 def _read(lake, kind: str, partition: str) -> pl.DataFrame:
-    spec = TRACE_KINDS[kind]
-    return lake.read(spec.table, [partition], schema=table_schema(spec))
+    return read_traces(lake, kind, [partition])
 
 
 def day_items(lake, partition: str):

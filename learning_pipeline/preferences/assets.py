@@ -5,8 +5,7 @@ import json
 import dagster as dg
 import polars as pl
 
-from learning_pipeline.capture.processing import table_schema
-from learning_pipeline.capture.wire import TRACE_KINDS
+from learning_pipeline.capture.processing import read_traces
 from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig
 from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA
 from learning_pipeline.metadata import markdown_preview, table_schema_metadata
@@ -24,8 +23,7 @@ _ALL = dg.AllPartitionMapping()
 
 
 def _read(lake, kind: str) -> pl.DataFrame:
-    spec = TRACE_KINDS[kind]
-    return lake.read(spec.table, schema=table_schema(spec))
+    return read_traces(lake, kind)
 
 
 @dg.asset(

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from learning_pipeline.capture.landing import LandingZone
-from learning_pipeline.capture.processing import QUARANTINE_TABLE, field_of_error, process_partition
+from learning_pipeline.capture.processing import QUARANTINE_TABLE, field_of_error, process_partition, read_traces
 from learning_pipeline.config import CaptureLimits
 from learning_pipeline.lake import Lake
 from learning_pipeline_tests.conftest import code_artifact, decision, envelope, lines_of
@@ -41,7 +41,7 @@ def test_good_records_land_in_their_tables_with_snake_case_columns(learning_home
         ],
     )
     assert stats.lines_read == 4 and stats.accepted == 4 and stats.quarantined == 0
-    decisions = lake.read("raw_decisions", [DAY])
+    decisions = read_traces(lake, "decision", [DAY])
     assert decisions.get_column("trace_id").to_list() == ["dec_1"]
     assert decisions.get_column("decision_type").to_list() == ["architecture_choice"]
     assert decisions.schema["created_at"] == pl.Datetime("us", "UTC")
@@ -122,8 +122,8 @@ def test_secrets_never_reach_the_lake(learning_home):
         ],
     )
     assert stats.redactions["aws_access_key"] == 2
-    stored = lake.read("raw_decisions", [DAY])
-    assert key not in stored.write_csv()
+    stored = read_traces(lake, "decision", [DAY])
+    assert key not in lake.read("raw_decisions", [DAY]).write_csv()
     assert "[REDACTED:aws_access_key]" in stored.get_column("context")[0]
     assert key not in _quarantine(lake).write_csv()
     assert stored.get_column("redactions").to_list() == [1]
@@ -153,3 +153,12 @@ def test_field_of_error_reads_msgspec_messages():
     assert field_of_error("Object missing required field `userId` - at `$.context`") == "context.userId"
     assert field_of_error("Object missing required field `userId`") == "userId"
     assert field_of_error("Expected `int`, got `str` - at `$.versions[0].version`") == "versions[0].version"
+
+
+def test_nested_objects_are_stored_once_and_read_back_as_json_columns(learning_home):
+    _, lake = _process(learning_home, [envelope("code_artifact", **code_artifact())])
+    stored = lake.read("raw_code_artifacts", [DAY])
+    assert "versions" not in stored.columns and "payload" in stored.columns
+    read = read_traces(lake, "code_artifact", [DAY])
+    assert json.loads(read.get_column("versions")[0])[0]["code"] == "export const App = () => null;"
+    assert json.loads(read.get_column("patterns_used")[0])[0]["patternName"] == "typed-store"
