@@ -6,7 +6,6 @@ import json
 import polars as pl
 import pytest
 
-from learning_pipeline.capture.landing import LandingZone
 from learning_pipeline.capture.processing import QUARANTINE_TABLE, field_of_error, process_partition, read_traces
 from learning_pipeline.config import CaptureLimits
 from learning_pipeline.lake import Lake

@@ -52,7 +52,7 @@ def test_rollback_restores_the_previous_champion(registry):
 
 
 def test_the_registry_refuses_two_champions(registry, tmp_path):
-    v1, v2 = _ready(registry, "r1"), _ready(registry, "r2")
+    _ready(registry, "r1"), _ready(registry, "r2")
     broken = registry.versions("coder").with_columns(pl.lit("promoted").alias("status"))
     with pytest.raises(RegistryError, match="more than one promoted"):
         registry._write("coder", broken)
