@@ -295,10 +295,16 @@ def cmd_demo(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
     import warnings
 
     # Dagster flags beta/preview parameters (backfill policies) at import; users cannot act on it.
     warnings.filterwarnings("ignore", message=".*is currently in (beta|preview).*")
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"(transformers|peft|trl)\b.*")
+    # Nothing is downloaded, and the CLI shows its own progress, not each library's.
+    for name, value in {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+                        "TRANSFORMERS_VERBOSITY": "error"}.items():
+        os.environ.setdefault(name, value)
     parser = argparse.ArgumentParser(prog="learning-pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
