@@ -242,6 +242,8 @@ def gate_passed_for(instance: dg.DagsterInstance, run_id: str, version: int) -> 
     partitions_def=model_partitions,
     deps=["adapter_evaluation"],
     op_tags={"learning/training": "true"},
+    check_specs=[dg.AssetCheckSpec("one_champion", asset="shadow_promotion",
+                                   description="At most one promoted version of the model, read back from the registry.")],
     description="Promotes the candidate (and deprecates the old champion, atomically) once the gate passed.",
 )
 def shadow_promotion(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
@@ -258,7 +260,18 @@ def shadow_promotion(context: dg.AssetExecutionContext, learning_home: LearningH
             "promoted_version": candidate["version"],
             "previous_champion": f"v{previous['version']}" if previous else "base model",
             "eval_score": candidate["eval_score"] or 0.0,
-        }
+        },
+        check_results=[check_one_champion(registry, spec.name)],
+    )
+
+
+def check_one_champion(registry: ShadowModelRegistry, model: str) -> dg.AssetCheckResult:
+    promoted = registry.versions(model).filter(pl.col("status") == "promoted").get_column("version").to_list()
+    return dg.AssetCheckResult(
+        check_name="one_champion",
+        asset_key="shadow_promotion",
+        passed=len(promoted) <= 1,
+        metadata={"promoted_versions": ", ".join(f"v{v}" for v in promoted) or "none"},
     )
 
 

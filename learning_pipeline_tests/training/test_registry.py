@@ -59,6 +59,10 @@ def test_the_registry_refuses_two_champions(registry, tmp_path):
     Lake(tmp_path).write("shadow_model_versions", broken, "coder", key="model")  # written behind its back
     with pytest.raises(RegistryError, match="at most one is allowed"):
         registry.champion("coder")
+    from learning_pipeline.training.assets import check_one_champion
+
+    result = check_one_champion(registry, "coder")
+    assert not result.passed and result.metadata["promoted_versions"].value == "v1, v2"
 
 
 def test_training_runs_are_recorded_through_their_states(registry):

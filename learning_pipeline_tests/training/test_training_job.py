@@ -54,8 +54,9 @@ def test_good_pairs_are_promoted_and_label_flipped_ones_are_stopped_by_the_gate(
     registry = ShadowModelRegistry(lake)
     champion = registry.champion(MODEL)
     assert champion["version"] == 1 and champion["eval_score"] >= 0.85
-    (check,) = first.get_asset_check_evaluations()
-    assert check.passed and check.metadata["candidate_version"].value == 1
+    checks = {c.check_name: c for c in first.get_asset_check_evaluations()}
+    assert checks["promotion_gate"].passed and checks["promotion_gate"].metadata["candidate_version"].value == 1
+    assert checks["one_champion"].passed and checks["one_champion"].metadata["promoted_versions"].value == "v1"
     adapter_dir = learning_home.settings().adapters_dir / MODEL / "v1"
     assert (adapter_dir / "adapter_config.json").exists() and (adapter_dir / "eval_report.md").exists()
     metadata = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
