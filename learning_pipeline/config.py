@@ -28,9 +28,9 @@ class EvolutionConfig:
     regression_tolerance: float = 0.02
 
 
-@dataclass(frozen=True)
-class TrainingSettings:
-    """Hyperparameters of one shadow-model training run (DPO + LoRA) and its anti-forgetting."""
+@dataclass
+class DPOTrainingConfig:
+    """Hyperparameters of one DPO + LoRA training run (what the training step receives)."""
 
     lora_rank: int = 8
     lora_alpha: int = 16
@@ -39,9 +39,19 @@ class TrainingSettings:
     learning_rate: float = 2e-3
     batch_size: int = 16
     epochs: float = 1.0
-    max_steps: int = -1
+    max_steps: int = -1  # > 0 overrides epochs
     beta: float = 0.1
-    max_length: int = 192
+    max_length: int = 192  # prompt + completion tokens; longer sequences keep their start
+    seed: int = 0
+    gradient_accumulation_steps: int = 1
+    qlora: bool = True  # 4-bit base weights (QLoRA) when a GPU and bitsandbytes are present
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """A shadow-model training run: its DPO hyperparameters and its anti-forgetting."""
+
+    dpo: DPOTrainingConfig = field(default_factory=DPOTrainingConfig)
     replay_share: float = 0.2  # earlier pairs mixed in, the previous adapter's weakest first
     ewc_lambda: float = 0.0  # EWC penalty weight on the LoRA parameters; 0 disables it
 

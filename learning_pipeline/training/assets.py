@@ -7,7 +7,9 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig, LearningSettings, ShadowModelSpec, TrainingSettings
+from learning_pipeline.config import (
+    SHADOW_MODELS, DPOTrainingConfig, EvolutionConfig, LearningSettings, ShadowModelSpec, TrainingSettings,
+)
 from learning_pipeline.preferences.assets import BATCHES_TABLE, PAIRS_TABLE, model_partitions
 from learning_pipeline.preferences.export import trl_record
 from learning_pipeline.preferences.pairs import PAIR_SCHEMA
@@ -54,17 +56,19 @@ def replay_pairs(lake, registry: ShadowModelRegistry, model: str, run_id: str, p
 class TrainingRunConfig(dg.Config):
     """Per-run overrides of the training settings (the launchpad shows them; defaults in config.py)."""
 
-    learning_rate: float = TrainingSettings.learning_rate
-    epochs: float = TrainingSettings.epochs
-    max_steps: int = TrainingSettings.max_steps
-    batch_size: int = TrainingSettings.batch_size
-    lora_rank: int = TrainingSettings.lora_rank
-    beta: float = TrainingSettings.beta
+    learning_rate: float = DPOTrainingConfig.learning_rate
+    epochs: float = DPOTrainingConfig.epochs
+    max_steps: int = DPOTrainingConfig.max_steps
+    batch_size: int = DPOTrainingConfig.batch_size
+    lora_rank: int = DPOTrainingConfig.lora_rank
+    beta: float = DPOTrainingConfig.beta
     replay_share: float = TrainingSettings.replay_share
     ewc_lambda: float = TrainingSettings.ewc_lambda
 
     def settings(self) -> TrainingSettings:
-        return dataclasses.replace(TrainingSettings(), **self.model_dump())
+        overrides = self.model_dump()
+        anti_forgetting = {k: overrides.pop(k) for k in ("replay_share", "ewc_lambda")}
+        return TrainingSettings(dpo=dataclasses.replace(DPOTrainingConfig(), **overrides), **anti_forgetting)
 
 
 @dg.asset(
@@ -108,7 +112,7 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
     train_path = output_dir / "train.jsonl"
     train_path.write_text("".join(json.dumps(r) + "\n" for r in records))
 
-    config = {k: v for k, v in dataclasses.asdict(training).items() if k not in ("replay_share", "ewc_lambda")}
+    config = dataclasses.asdict(training.dpo)
     extras = {
         "model": spec.name, "version": version, "base_model_path": base, "train_path": str(train_path),
         "output_dir": str(output_dir), "config": config, "train_records": len(records),
@@ -186,7 +190,7 @@ def adapter_evaluation(context: dg.AssetExecutionContext, learning_home: Learnin
     pairs = _pairs(lake)
     records = held_out_records(pairs, spec.training_focus)
     base = resolve_base_model(spec, settings, pairs)
-    cand, champ, cand_margins, champ_margins = evaluate_versions(base, records, candidate, champion, TrainingSettings().beta)
+    cand, champ, cand_margins, champ_margins = evaluate_versions(base, records, candidate, champion, TrainingSettings().dpo.beta)
     evolution = EvolutionConfig()
     decision = gate(cand, champ, cand_margins, champ_margins, evolution.promotion_improvement_threshold, evolution.regression_tolerance)
     report = write_report(Path(candidate["adapter_path"]), spec.name, candidate["version"], cand, champ, decision, len(records))
@@ -291,7 +295,7 @@ def champion_evaluation(context: dg.AssetExecutionContext, learning_home: Learni
     pairs = _pairs(lake)
     records = held_out_records(pairs, spec.training_focus)
     base = resolve_base_model(spec, settings, pairs)
-    result, _, _, _ = evaluate_versions(base, records, champion, None, TrainingSettings().beta)
+    result, _, _, _ = evaluate_versions(base, records, champion, None, TrainingSettings().dpo.beta)
     return dg.MaterializeResult(
         metadata={
             "champion": f"v{champion['version']}",

@@ -16,33 +16,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from learning_pipeline.config import DPOTrainingConfig  # hyperparameters live in one place: config.py
 from learning_pipeline.training.tiny_model import load_base_model
 
 if TYPE_CHECKING:
     from learning_pipeline.training.anti_forgetting import EWCSettings
 
 TRAINING_MANIFEST = "dpo_training.json"
-
-
-@dataclass
-class DPOTrainingConfig:
-    lora_rank: int = 8
-    lora_alpha: int = 16
-    lora_dropout: float = 0.0
-    target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
-    learning_rate: float = 5e-4
-    batch_size: int = 8
-    epochs: float = 1.0
-    max_steps: int = -1  # > 0 overrides epochs
-    beta: float = 0.1
-    max_length: int = 256  # prompt + completion tokens; longer sequences keep their start
-    seed: int = 0
-    gradient_accumulation_steps: int = 1
-    qlora: bool = True  # 4-bit base weights (QLoRA) when a GPU and bitsandbytes are present
 
 
 def qlora_quantization(config: DPOTrainingConfig):
