@@ -1,13 +1,14 @@
 """Landing files of one day -> validated, redacted trace tables + a quarantine.
 
 The hot path of the capture layer, kept free of Dagster so tests and the benchmark call it
-directly. Per chunk of lines: redact the raw JSON text (vectorised), decode and validate each
-line against its kind's schema (msgspec, C speed, errors carry the field path), then build
-columns and parse dates vectorised with Polars. Output is streamed to Parquet row groups so
-a day of any size is processed in bounded memory; nothing is written to the lake's final
-paths until the whole partition is done, then every table is replaced at once.
+directly. Per chunk of lines: redact the raw JSON text (Polars prefilter, Python only for the
+few flagged lines), decode and validate each line against its kind's schema (msgspec in C:
+enums, ranges, sizes, dates; errors carry the field path), then build typed columns. Chunks
+are validated one ahead on a thread and streamed to Parquet row groups on another, so a day
+of any size is processed in bounded memory; nothing reaches the lake's final paths until the
+whole partition is done, then every table is replaced at once.
 
-Accounting: every non-blank line read ends up either accepted (a row of its kind's table, or
+Accounting: every non-empty line read ends up either accepted (a row of its kind's table, or
 superseded by a newer copy of the same record) or in the quarantine, with a reason naming
 the field. `CaptureStats` carries the counts the asset checks verify.
 """
