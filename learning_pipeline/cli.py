@@ -271,7 +271,8 @@ def cmd_demo(args) -> int:
     settings = _settings()
     out = settings.home / "demo" / "traces.jsonl.gz"
     print(f"1/4 simulating {args.builds} builds over {args.days} days (seed {args.seed}) ...")
-    summary = simulate(builds=args.builds, seed=args.seed, days=args.days, out=out)
+    end = dt.date.fromisoformat(args.end_date) if args.end_date else None
+    summary = simulate(builds=args.builds, seed=args.seed, days=args.days, out=out, end_date=end)
     print(f"    {summary.lines} trace lines, {summary.bad_lines} deliberately bad, {summary.planted_secrets} planted secrets")
     print("2/4 ingesting into the landing zone ...")
     receipt = ingest_path(out, LandingZone(settings.landing_dir)).receipt
@@ -312,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--builds", type=int, default=300)
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--end-date", help="last simulated day (YYYY-MM-DD, default today)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("simulate", help="write realistic synthetic builder traces")

@@ -79,10 +79,12 @@ def test_the_demo_learns_from_simulated_builds(tmp_path):
     import re
 
     env = {**os.environ, "LEARNING_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dh")}
-    proc = _cli("demo", "--builds", "200", "--days", "10", "--seed", "5", env=env)
+    # A fixed window, so the run is the same whatever day CI runs on.
+    proc = _cli("demo", "--builds", "200", "--days", "10", "--seed", "5", "--end-date", "2026-10-31", env=env)
     match = re.search(r"builder-architect: held-out preference accuracy base model ([0-9.]+) -> candidate v1 ([0-9.]+)", proc.stdout)
     assert match, proc.stdout[-3000:]
     before, after = float(match.group(1)), float(match.group(2))
+    print(f"held-out preference accuracy: base {before} -> trained {after}")
     assert before == 0.5 and after >= 0.85
     assert "builder-architect: v1 promoted" in proc.stdout
     models = json.loads(_cli("models", "builder-architect", "--json", env=env).stdout)
