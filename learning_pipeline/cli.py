@@ -62,13 +62,13 @@ def cmd_ingest(args) -> int:
 def run_pipeline(selection: list[str] | None = None, quiet: bool = False) -> bool:
     import dagster as dg
 
+    from learning_pipeline.capture.landing import LandingZone
     from learning_pipeline.definitions import defs
     from learning_pipeline.partitions import daily_partitions
     from learning_pipeline.runner import ensure_dagster_home, materialize_stages, plan_stages
 
     settings = _settings()
     ensure_dagster_home(settings)
-    from learning_pipeline.capture.landing import LandingZone
 
     first = daily_partitions.get_first_partition_key()
     with_data = sorted({max(p, first) for p in LandingZone(settings.landing_dir).partitions()})

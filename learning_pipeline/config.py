@@ -21,8 +21,7 @@ class EvolutionConfig:
     """The flywheel's thresholds (PLAN.md, "Cycle Configuration")."""
 
     preference_threshold: int = 500
-    evaluation_interval: str = "weekly"
-    pattern_update_interval: str = "daily"
+    evaluation_cron: str = "0 6 * * 1"  # weekly re-evaluation of every promoted model (Mondays 06:00 UTC)
     min_judgment_confidence: float = 0.7
     promotion_improvement_threshold: float = 0.05
     regression_tolerance: float = 0.02

@@ -8,7 +8,7 @@ import dagster as dg
 from learning_pipeline.capture import checks
 from learning_pipeline.capture.decisions import latest_outcomes, with_latest_outcomes
 from learning_pipeline.capture.processing import (
-    QUARANTINE_SCHEMA, QUARANTINE_TABLE, STATS_TABLE, process_partition, read_traces, stored_schema,
+    QUARANTINE_SCHEMA, QUARANTINE_TABLE, process_partition, read_traces, stored_schema,
 )
 from learning_pipeline.capture.wire import TRACE_KINDS
 from learning_pipeline.metadata import markdown_preview, table_schema_metadata
@@ -75,10 +75,9 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
     reasons: dict[str, int] = {}
     for number, partition in enumerate(partitions, start=1):
         files = landing.files_for(partition, first)
-        stats = process_partition(files, partition, settings.partition_start, lake, settings.limits, log=context.log.debug)
         # Remember which landing files produced this partition: the sensor's change detector.
-        fingerprint = landing.fingerprint(files)
-        lake.write(STATS_TABLE, pl.DataFrame([{**stats.as_row(), "landing_fingerprint": fingerprint}]), partition)
+        stats = process_partition(files, partition, settings.partition_start, lake, settings.limits,
+                                  log=context.log.debug, landing_fingerprint=landing.fingerprint(files))
         for key in ("lines_read", "accepted", "quarantined", "superseded"):
             totals[key] += getattr(stats, key)
         totals["redactions"] += sum(stats.redactions.values())

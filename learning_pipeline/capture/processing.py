@@ -327,8 +327,10 @@ def process_partition(
     limits: CaptureLimits = CaptureLimits(),
     chunk_bytes: int = CHUNK_BYTES,
     log=None,
+    landing_fingerprint: str | None = None,
 ) -> CaptureStats:
-    """Validate and redact the landing files of one day and replace its lake partitions."""
+    """Validate and redact the landing files of one day and replace its lake partitions. The
+    stats row remembers `landing_fingerprint`, which files produced it (the sensor's change test)."""
     stats = CaptureStats(partition=partition, landing_files=len(files))
     day = dt.date.fromisoformat(partition)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-writer")
@@ -355,7 +357,8 @@ def process_partition(
         raise
     finally:
         pool.shutdown(wait=True)
-    lake.write(STATS_TABLE, pl.DataFrame([stats.as_row()]), partition)
+    lake.write(STATS_TABLE, pl.DataFrame([{**stats.as_row(), "landing_fingerprint": landing_fingerprint}],
+                                         schema_overrides={"landing_fingerprint": pl.String}), partition)
     return stats
 
 

@@ -8,7 +8,7 @@ key would otherwise be classified by the generic high-entropy rule.
 Two entry points share the same rules:
 
 * ``redact_text`` / ``redact_obj`` work on decoded Python strings.
-* ``redaction_counts_frame`` / ``redact_json_lines`` work on a Polars Series of raw JSON
+* ``redaction_changes`` / ``redaction_counts_frame`` work on a Polars Series of raw JSON
   lines. A Rust-regex prefilter (a superset of every rule) picks the few lines that can
   hold a secret; only those go through Python, where each JSON string value is decoded,
   passed to ``redact_text`` and re-encoded. Decoding first is what makes secrets next to
@@ -490,10 +490,3 @@ def redaction_counts_frame(lines: pl.Series) -> tuple[pl.Series, pl.DataFrame]:
     if changed:
         redacted.scatter(list(changed), list(changed.values()))
     return redacted, frame
-
-
-def redact_json_lines(lines: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """Redacted JSON lines and the total number of redactions per line (UInt32)."""
-    redacted, frame = redaction_counts_frame(lines)
-    totals = frame.sum_horizontal().cast(pl.UInt32).alias("redactions")
-    return redacted, totals

@@ -10,6 +10,7 @@ import polars as pl
 from learning_pipeline.capture.processing import STATS_TABLE
 from learning_pipeline.partitions import daily_partitions
 from learning_pipeline.resources import LearningHome
+from learning_pipeline.run_keys import retryable_run_key
 
 CAPTURE_KEY_TAG = "learning/capture_key"
 # Changed days further apart than this go to separate runs instead of one long range.
@@ -52,19 +53,13 @@ def capture_run_requests(context, learning_home: LearningHome) -> list[dg.RunReq
     for start, end in contiguous_ranges(list(changed)):
         consumed = "\n".join(f"{p}={changed[p]}" for p in sorted(changed) if start <= p <= end)
         capture_key = hashlib.sha256(consumed.encode()).hexdigest()[:16]
-        # The run key names the files consumed. Dagster never re-runs a key, so a failed run
-        # is retried under a new key that counts the failures, instead of being skipped forever.
-        failed = len(
-            context.instance.get_run_records(
-                dg.RunsFilter(tags={CAPTURE_KEY_TAG: capture_key}, statuses=[dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED])
-            )
-        )
         tags = {CAPTURE_KEY_TAG: capture_key}
+        run_key = retryable_run_key(context.instance, f"capture:{capture_key}", tags)
         if start == end:
-            requests.append(dg.RunRequest(run_key=f"capture:{capture_key}:{failed}", partition_key=start, tags=tags))
+            requests.append(dg.RunRequest(run_key=run_key, partition_key=start, tags=tags))
         else:
             tags |= {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
-            requests.append(dg.RunRequest(run_key=f"capture:{capture_key}:{failed}", tags=tags))
+            requests.append(dg.RunRequest(run_key=run_key, tags=tags))
     return requests
 
 

@@ -83,7 +83,6 @@ DECISION_TYPES = (
     "lattice_cell_build",
 )
 TRIGGERS = ("initial", "fix", "refactor", "verification_feedback")
-CONTEXTS = ("react", "dashboard", "ecommerce", "realtime", "landing_page")
 
 # Shares of the outcome delivery modes of a decision (the team's contract with the validator).
 OUTCOME_INLINE_SHARE = 0.40

@@ -8,6 +8,7 @@ import polars as pl
 from learning_pipeline.capture.processing import read_traces
 from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig
 from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA
+from learning_pipeline.lake import atomic_write_bytes
 from learning_pipeline.metadata import markdown_preview, table_schema_metadata
 from learning_pipeline.preferences import checks
 from learning_pipeline.preferences.export import export_lines
@@ -90,8 +91,6 @@ def preference_pair_export(context: dg.AssetExecutionContext, learning_home: Lea
     pairs = lake.read(PAIRS_TABLE, schema={**PAIR_SCHEMA, "split": pl.String}).filter(pl.col("split") == "train")
     lines = export_lines(pairs, "trl")
     path = learning_home.settings().home / "exports" / EXPORT_NAME
-    from learning_pipeline.lake import atomic_write_bytes
-
     atomic_write_bytes(path, ("\n".join(lines) + "\n").encode() if lines else b"")
     yield dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "dagster/row_count": len(lines)})
     yield checks.check_export_free_of_secrets(path)

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-DOMAINS = ("code", "design", "architecture", "error_fix")
-
 PAIR_SCHEMA: dict[str, pl.DataType] = {
     "pair_id": pl.String,
     "domain": pl.String,

@@ -10,6 +10,7 @@ from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig
 from learning_pipeline.preferences.pairs import PAIR_SCHEMA
 from learning_pipeline.preferences.training_ledger import held_pair_ids, new_pairs
 from learning_pipeline.resources import LearningHome
+from learning_pipeline.run_keys import retryable_run_key
 
 PAIR_SET_TAG = "learning/pair_set"
 MODEL_TAG = "learning/model"
@@ -28,13 +29,8 @@ def training_requests(context, learning_home: LearningHome, threshold: int) -> t
         if waiting.height < threshold:
             continue
         pair_set = hashlib.sha256("\n".join(sorted(waiting.get_column("pair_id").to_list())).encode()).hexdigest()[:16]
-        failures = len(
-            context.instance.get_run_records(
-                dg.RunsFilter(tags={PAIR_SET_TAG: pair_set, MODEL_TAG: model.name},
-                              statuses=[dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED])
-            )
-        )
-        run_key = f"train:{model.name}:{pair_set}:{failures}"
+        run_key = retryable_run_key(context.instance, f"train:{model.name}:{pair_set}",
+                                    {PAIR_SET_TAG: pair_set, MODEL_TAG: model.name})
         if cursor.get(model.name) == run_key:
             continue
         cursor[model.name] = run_key

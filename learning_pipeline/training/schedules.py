@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from learning_pipeline.config import SHADOW_MODELS
+from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig
 from learning_pipeline.preferences.assets import model_partitions
 
 weekly_evaluation_job = dg.define_asset_job(
@@ -10,7 +10,7 @@ weekly_evaluation_job = dg.define_asset_job(
 )
 
 
-@dg.schedule(cron_schedule="0 6 * * 1", job=weekly_evaluation_job, execution_timezone="UTC",
+@dg.schedule(cron_schedule=EvolutionConfig().evaluation_cron, job=weekly_evaluation_job, execution_timezone="UTC",
              default_status=dg.DefaultScheduleStatus.RUNNING)
 def weekly_evaluation_schedule(context: dg.ScheduleEvaluationContext):
     """Every Monday 06:00 UTC, one run per shadow model."""

@@ -21,13 +21,18 @@ from learning_pipeline.capture.redaction import (
     SECRET_KINDS,
     _flag_lines,
     marker,
-    redact_json_lines,
     redact_obj,
     redact_text,
     redaction_counts_frame,
 )
 
 ALNUM = string.ascii_letters + string.digits
+
+
+def redact_json_lines(lines: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Redacted lines and the total redactions per line (UInt32)."""
+    redacted, frame = redaction_counts_frame(lines)
+    return redacted, frame.sum_horizontal().cast(pl.UInt32).alias("redactions")
 URLSAFE = ALNUM + "-_"
 UPPER_DIGITS = string.ascii_uppercase + string.digits
 _rng = random.Random(20260113)
