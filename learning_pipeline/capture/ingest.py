@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import gzip
 import json
 import sqlite3
 import zlib
@@ -105,21 +104,53 @@ class _Broken(Exception):
         self.problem = problem
 
 
-def iter_jsonl(path: Path, compressed: bool) -> Iterator[tuple[int, bytes]]:
-    """(line number, raw line). A compressed stream that breaks off ends with a rejection line
-    for the rest of the file, then raises _Broken naming the line where it broke."""
-    opener: Callable = gzip.open if compressed else open
-    number = 0
+def _gunzip(handle) -> Iterator[bytes]:
+    """Decompressed pieces of a gzip stream (several members too), as they come: unlike
+    `gzip.open`, what was decompressed before a break is never held back."""
+    inflater = zlib.decompressobj(wbits=31)
+    while chunk := handle.read(1 << 20):
+        while chunk:
+            if inflater.eof:
+                inflater = zlib.decompressobj(wbits=31)
+            yield inflater.decompress(chunk)
+            chunk = inflater.unused_data if inflater.eof else b""
+    if not inflater.eof:
+        raise EOFError("the file ends before the gzip end-of-stream marker")
+
+
+def _split_lines(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    pending = b""
     try:
-        with opener(path, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                if number == 1 and raw.startswith(BOM.encode()):
-                    raw = raw[len(BOM.encode()):]
-                yield number, raw
-    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
-        reason = f"the gzip stream is truncated or corrupt after line {number} ({type(err).__name__}: {err}); the lines before it were landed"
-        yield number + 1, rejection_line("(file)", reason, "").encode()
-        raise _Broken(Problem(f"line {number + 1}", "(file)", reason)) from None
+        for piece in pieces:
+            *complete, pending = (pending + piece).split(b"\n")
+            yield from complete
+    except (EOFError, zlib.error):
+        if pending:  # the part of a line read before the break: validation quarantines it
+            yield pending
+        raise
+    if pending:
+        yield pending
+
+
+def iter_jsonl(path: Path, compressed: bool) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw line). A compressed stream that breaks off yields what it decompressed
+    up to the break (a cut last line included: validation quarantines it), then a rejection line
+    for the rest of the file, then raises _Broken naming the line where it broke."""
+    number = 0
+    with open(path, "rb") as handle:
+        try:
+            if not compressed:
+                for number, raw in enumerate(handle, start=1):
+                    yield number, raw.removeprefix(BOM.encode()) if number == 1 else raw
+                return
+            pieces = _gunzip(handle)
+            for number, raw in enumerate(_split_lines(pieces), start=1):
+                yield number, raw.removeprefix(BOM.encode()) if number == 1 else raw
+        except (EOFError, zlib.error) as err:
+            reason = (f"the gzip stream is truncated or corrupt after line {number} ({type(err).__name__}: {err}); "
+                      f"the lines before it were landed")
+            yield number + 1, rejection_line("(file)", reason, "").encode()
+            raise _Broken(Problem(f"line {number + 1}", "(file)", reason)) from None
 
 
 def _row_line(kind: str, names: list[str], values: list) -> str:
@@ -175,12 +206,17 @@ def iter_builder_sqlite(path: Path) -> Iterator[tuple[str, int, bytes]]:
 
 def _batched(items: Iterable[tuple[int, bytes]], batch_bytes: int) -> Iterator[list[tuple[int, bytes]]]:
     batch, size = [], 0
-    for number, raw in items:
-        batch.append((number, raw))
-        size += len(raw)
-        if size >= batch_bytes:
+    try:
+        for number, raw in items:
+            batch.append((number, raw))
+            size += len(raw)
+            if size >= batch_bytes:
+                yield batch
+                batch, size = [], 0
+    except _Broken:
+        if batch:  # what was read before the file broke off is landed
             yield batch
-            batch, size = [], 0
+        raise
     if batch:
         yield batch
 
