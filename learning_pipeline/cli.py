@@ -334,6 +334,8 @@ def cmd_export_pairs(args) -> int:
     except SecretInExportError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # the temporary file beside it is an implementation detail: name the user's path
+        raise ConfigError(f"--out {args.out}: cannot be written ({err.strerror or err})") from None
     print(f"{written} pairs ({args.format}) -> {args.out}")
     return 0
 
