@@ -39,7 +39,7 @@ from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Union
+from typing import Iterable, Iterator, NamedTuple, Union
 
 import msgspec
 import polars as pl
@@ -55,6 +55,8 @@ INDEX_FILE = "_index.sqlite"
 REJECTED_KIND = "_rejected"
 REJECTED_PREFIX = '{"kind":"' + REJECTED_KIND + '"'
 BOM = "\ufeff"
+_BOM_BYTES = BOM.encode()
+_REJECTED_BYTES = REJECTED_PREFIX.encode()
 MAX_PROBLEMS = 1000
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 # Wire name of the date that picks each kind's partition.
@@ -135,8 +137,7 @@ def ordering_key(when: dt.datetime) -> int:
     return (when - (_EPOCH if when.tzinfo else _NAIVE_EPOCH)) // _MICROSECOND
 
 
-@dataclass(frozen=True)
-class _Record:
+class _Record(NamedTuple):
     kind: str
     record_id: str
     ordering: int
@@ -158,9 +159,9 @@ def field_of_error(message: str) -> str:
     return prefix or "(record)"
 
 
-def _problem_of(line: str, err: Exception) -> tuple[str, str]:
+def _problem_of(line: bytes, err: Exception) -> tuple[str, str]:
     """(field, reason) of a line the typed decoder refused, for the ingest report."""
-    if line.startswith(REJECTED_PREFIX):
+    if line.startswith(_REJECTED_BYTES):
         try:
             rejected = json.loads(line)
             return rejected["field"], rejected["reason"]
@@ -174,7 +175,7 @@ def _problem_of(line: str, err: Exception) -> tuple[str, str]:
     return "(line)", f"invalid JSON: {err}"
 
 
-def _classify(line: str, received_at: dt.datetime, limits: CaptureLimits):
+def _classify(line: bytes, received_at: dt.datetime, limits: CaptureLimits):
     """(landing day, the record it is if a schema-valid copy of an identified record, the
     (field, reason) validation will quarantine it for, if it can tell now)."""
     arrival = received_at.astimezone(_UTC).date()
@@ -223,16 +224,15 @@ class LandingReceipt:
             self.lines_by_partition[key] = self.lines_by_partition.get(key, 0) + n
 
 
-def _as_text(raw: bytes | str) -> tuple[str, bool]:
-    """(text, rejected): bytes that are not UTF-8 become a rejection envelope naming the byte."""
-    if isinstance(raw, str):
-        return raw.rstrip("\r\n"), False
-    raw = raw.rstrip(b"\r\n")
+def _utf8_rejection(raw: bytes) -> bytes:
+    """A line that is not UTF-8, as a rejection envelope naming the first bad byte and keeping
+    the readable rest."""
     try:
-        return raw.decode("utf-8"), False
+        raw.decode("utf-8")
+        return raw
     except UnicodeDecodeError as err:
         readable = raw.decode("utf-8", errors="replace")
-        return rejection_line("(line)", f"invalid UTF-8 at byte {err.start} ({err.reason})", readable), True
+        return rejection_line("(line)", f"invalid UTF-8 at byte {err.start} ({err.reason})", readable).encode()
 
 
 class LandingZone:
@@ -310,24 +310,29 @@ class LandingZone:
         landed twice. Durable on return. This is the one write path into the landing zone."""
         received_at = received_at or dt.datetime.now(_UTC)
         numbers: list[int] = []
-        texts: list[str] = []
-        rejected = 0
+        raws: list[bytes] = []
         for number, raw in lines:
-            text, was_rejected = _as_text(raw)
-            if text.startswith(BOM):
-                text = text[1:]
-            if not text.strip():
-                continue
-            numbers.append(number)
-            texts.append(text)
-            rejected += was_rejected or text.startswith(REJECTED_PREFIX)
-        receipt = LandingReceipt(rejected_lines=rejected)
-        if not texts:
+            if isinstance(raw, str):
+                raw = raw.encode("utf-8", errors="replace")
+            raw = raw.rstrip(b"\r\n").removeprefix(_BOM_BYTES)
+            if raw.strip():
+                numbers.append(number)
+                raws.append(raw)
+        receipt = LandingReceipt()
+        if not raws:
             return receipt
+        # UTF-8 is checked by Polars, in Rust, for the whole batch; only a batch that fails is
+        # checked line by line, and a line that is not UTF-8 becomes a rejection.
+        try:
+            texts = pl.Series("line", raws, dtype=pl.Binary).cast(pl.String)
+        except pl.exceptions.ComputeError:
+            raws = [_utf8_rejection(raw) for raw in raws]
+            texts = pl.Series("line", raws, dtype=pl.Binary).cast(pl.String)
+        receipt.rejected_lines = sum(1 for raw in raws if raw.startswith(_REJECTED_BYTES))
         # Redact before anything is stored: from here on only the redacted lines exist.
-        changed, counts = redaction_changes(pl.Series("line", texts, dtype=pl.String))
+        changed, counts = redaction_changes(texts)
         for row, redacted in changed.items():
-            texts[row] = redacted
+            raws[row] = redacted.encode()
         found: dict[int, dict[str, int]] = {}
         if changed:
             kinds = counts.columns
@@ -335,8 +340,8 @@ class LandingZone:
                 found[row] = {k: int(v) for k, v in zip(kinds, counts.row(row)) if v}
             receipt.redactions.update({k: int(v) for k, v in counts.sum().row(0, named=True).items() if v})
 
-        digests = [hashlib.sha256(t.encode()).digest()[:16] for t in texts]
-        classified = [_classify(t, received_at, self.limits) for t in texts]
+        digests = [hashlib.sha256(raw).digest()[:16] for raw in raws]
+        classified = [_classify(raw, received_at, self.limits) for raw in raws]
 
         with self._index(write=True) as con:
             known = self._known(con, digests)
@@ -352,7 +357,7 @@ class LandingZone:
                     if len(receipt.problems) < MAX_PROBLEMS:
                         receipt.problems.append((numbers[position], *problem))
             for day, members in sorted(groups.items()):
-                path = self._write_batch(day.isoformat(), members, numbers, texts, found, source, received_at)
+                path = self._write_batch(day.isoformat(), members, numbers, raws, found, source, received_at)
                 receipt.files_written.append(path)
                 receipt.lines += len(members)
                 receipt.lines_by_partition[day.isoformat()] = len(members)
@@ -376,8 +381,8 @@ class LandingZone:
             known.update(row[0] for row in con.execute(f"SELECT digest FROM lines WHERE digest IN ({marks})", part))
         return known
 
-    def _write_batch(self, partition, members, numbers, texts, found, source, received_at) -> Path:
-        content = ("\n".join(texts[p] for p in members) + "\n").encode()
+    def _write_batch(self, partition, members, numbers, raws, found, source, received_at) -> Path:
+        content = b"\n".join(raws[p] for p in members) + b"\n"
         digest = hashlib.sha256(content).hexdigest()[:24]
         folder = self.partition_dir(partition)
         stem = f"{received_at.astimezone(_UTC):%Y%m%dT%H%M%S%f}-{digest}"
