@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from learning_pipeline.capture.simulator import (
+from learning_pipeline.simulation import (
     DECISION_TYPES,
     KINDS,
     PHASES,
