@@ -7,6 +7,7 @@ from typing import Any
 from learning_pipeline.simulation.catalog_decisions import (
     PHASE_DECISIONS, PHASE_WINDOWS, EARLY_PHASES, REASONING_SPECIFIC, REASONING_VAGUE)
 from learning_pipeline.simulation.catalog_errors import ERROR_TYPES
+from learning_pipeline.simulation.options import Option, compose_options
 from learning_pipeline.simulation.sampling import clip, poisson
 from learning_pipeline.simulation.vocabulary import (
     ALT_DATE_SHARE, DAY_MS, LATE_OUTCOME_MAX_DAYS, MINUTE_MS, OUTCOME_INLINE_SHARE, OUTCOME_LATE_SHARE,
@@ -34,10 +35,10 @@ class DecisionSteps:
                     early_errors += result != "success"
         return early_good, early_total, early_errors
 
-    def _choose(self, dtype: str, avoid: int | None) -> int:
-        rng, options = self.rng, self.world.options[dtype]
-        goods = [i for i, o in enumerate(options) if o["quality"] == "good" and i != avoid]
-        bads = [i for i, o in enumerate(options) if o["quality"] != "good" and i != avoid]
+    def _choose(self, dtype: str, options: list[Option], avoid: int | None) -> int:
+        rng = self.rng
+        goods = [i for i, o in enumerate(options) if o.quality == "good" and i != avoid]
+        bads = [i for i, o in enumerate(options) if o.quality != "good" and i != avoid]
         if avoid is None:
             p_good = clip(0.18 + 0.75 * self.skill, 0.05, 0.95)
         else:
@@ -46,17 +47,20 @@ class DecisionSteps:
         pool = goods if (rng.random() < p_good and goods) or not bads else bads
         if pool is goods and len(pool) > 1 and rng.random() < 0.6:
             # the better of the good options is the favourite
-            return max(pool, key=lambda i: options[i]["p"])
+            return max(pool, key=lambda i: self.world.option_p(dtype, options[i], self.project.context))
         return pool[int(rng.random() * len(pool))]
 
     def _decision(self, phase: str, dtype: str, t: int, attempt: int = 0, avoid: int | None = None,
-                  error_text: str | None = None) -> tuple[bool, str]:
+                  error_text: str | None = None, options: list[Option] | None = None) -> tuple[bool, str]:
         rng, world = self.rng, self.world
-        options = world.options[dtype]
-        index = self._choose(dtype, avoid)
+        if options is None:
+            # A retry weighs the same options again; a new decision composes its own.
+            topic = self.project.features[int(rng.random() * len(self.project.features))][0]
+            options = compose_options(rng, dtype, self.entity, topic)
+        index = self._choose(dtype, options, avoid)
         chosen = options[index]
-        good = chosen["quality"] == "good"
-        p = world.option_p(dtype, index, self.project.context)
+        good = chosen.quality == "good"
+        p = world.option_p(dtype, chosen, self.project.context)
         u = rng.random()
         if u < p:
             result = "success"
@@ -64,7 +68,7 @@ class DecisionSteps:
             result = "partial" if rng.random() < 0.35 else "failure"
         alt = rng.random() < ALT_DATE_SHARE
 
-        others = [o["option"] for i, o in enumerate(options) if i != index]
+        others = [o.text for i, o in enumerate(options) if i != index]
         rng.shuffle(others)
         k = rng.random()
         rejected = others if k < 0.6 else others[: 1 + int(rng.random() * 2)] if k < 0.92 else []
@@ -84,7 +88,7 @@ class DecisionSteps:
             context["errorIfAny"] = error_text
         else:
             set_optional(context, "errorIfAny", None, rng, 0.5, 0.5)
-        thinking = (f"Options for {dtype.replace('_', ' ')}: '{chosen['option']}'"
+        thinking = (f"Options for {dtype.replace('_', ' ')}: '{chosen.text}'"
                     + (f" vs '{rejected[0]}'" if rejected else "")
                     + f". {'Previous attempt failed, switching approach. ' if attempt else ''}"
                     + f"Going with the first because {reasoning[0].lower()}{reasoning[1:]}")
@@ -94,7 +98,7 @@ class DecisionSteps:
         set_optional(context, "buildPhase", phase, rng, 0.3, 0.0)
         record["context"] = context
         record["decision"] = {
-            "chosenOption": chosen["option"],
+            "chosenOption": chosen.text,
             "rejectedOptions": rejected,
             "reasoning": reasoning,
             "confidence": round(confidence, 2),
@@ -115,6 +119,12 @@ class DecisionSteps:
                                        ("context.errorIfAny", "text"), ("context.currentCodeState", "text")])
         self._emit(t, "decision", record, secrets)
         self.truth.decisions += 1
+        self.truth.decision_records.append({
+            "traceId": record["traceId"], "buildId": self.build_id, "decisionType": dtype,
+            "chosen_quality": chosen.quality, "chosen_clauses": [list(c) for c in chosen.clauses],
+            "p_success": p, "result": result,
+            "rejected_qualities": {o.text: o.quality for o in options if o.text in rejected},
+        })
 
         if OUTCOME_INLINE_SHARE <= delivery < OUTCOME_INLINE_SHARE + OUTCOME_LATE_SHARE:
             self._late_outcome(record["traceId"], t, outcome)
@@ -126,7 +136,7 @@ class DecisionSteps:
             lo, hi = PHASE_WINDOWS[phase]
             t_retry = t + int(rng.uniform(1, 10) * MINUTE_MS + self.duration * (hi - lo) * 0.2)
             self.truth.retries += 1
-            self._decision(phase, dtype, t_retry, attempt + 1, index, self._failure_text(dtype))
+            self._decision(phase, dtype, t_retry, attempt + 1, index, self._failure_text(dtype), options)
         return good, result
 
     def _outcome(self, result: str) -> dict:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
-from learning_pipeline.simulation.catalog_errors import ERROR_TYPES
+from learning_pipeline.simulation.catalog_errors import ERROR_TYPES, LEADS
 from learning_pipeline.simulation.catalog_practice import MODELS_BY_LEVEL
 from learning_pipeline.simulation.sampling import clip, poisson
 from learning_pipeline.simulation.vocabulary import ALT_DATE_SHARE
@@ -16,8 +17,10 @@ class ErrorRecoverySteps:
 
     def _errors(self, first_attempt_success: bool) -> tuple[list[int], int]:
         rng = self.rng
-        lam = 0.1 + 0.8 * self.complexity * (1 - self.skill) + (0 if first_attempt_success else 0.35)
-        count = (0 if first_attempt_success else 1) + poisson(rng, lam * (0.3 if first_attempt_success else 1.0))
+        # Type checks and runtime errors are routine in a build; complex projects and a less
+        # skilled builder hit more of them, and a build that fails its first attempt at least one.
+        lam = 0.9 + 2.4 * self.complexity * (1 - self.skill)
+        count = (0 if first_attempt_success else 1) + poisson(rng, lam * (0.7 if first_attempt_success else 1.0))
         attempts: list[int] = []
         unresolved = 0
         lang_paths = self.paths or [("src/App.tsx", "tsx")]
@@ -40,6 +43,7 @@ class ErrorRecoverySteps:
                  "fileLocation": f"{path}:{line}:{col}"}
         set_optional(error, "firstOccurrence", iso(t0, alt), rng, 0.2, 0.05)
 
+        hunk = f"--- a/{path}\n+++ b/{path}\n@@ -{line},6 +{line},8 @@\n"
         journey: list[dict] = []
         level = 1
         # A more skilled builder escalates straight to the level the error needs more often.
@@ -64,12 +68,22 @@ class ErrorRecoverySteps:
                 step["thinkingTrace"] = (f"{etype} in {path}. "
                                          + ("Root cause looks like " + spec["fix"].split(" and ")[0] + "."
                                             if correct else "Trying the quick workaround first."))
-            step["fixApplied"] = spec["fix"] if correct else wrongs[int(rng.random() * len(wrongs))]
+            if correct:
+                description, diff = spec["fix"], spec["diff"]
+            else:
+                w = int(rng.random() * len(wrongs))
+                description, diff = wrongs[w], spec["wrong_diffs"][w]
+            # Every attempt is recorded the same way (what was done, in words, then the diff), so
+            # a right fix and a wrong one differ in what they do, not in their form.
+            lead = LEADS[int(rng.random() * len(LEADS))].format(file=Path(path).name, entity=self.entity.lower(),
+                                                              level=level)
+            step["fixApplied"] = f"{lead}{description}\n{hunk}{diff}"
             step["result"] = result
             step["timeTakenMs"] = taken
             journey.append(step)
             if result == "fixed":
                 fixed_at = t
+                fixed_text = (f"{lead}{description}", f"{hunk}{diff}")
                 break
             if rng.random() < 0.75:
                 level = min(4, level + 1)
@@ -80,8 +94,8 @@ class ErrorRecoverySteps:
         if fixed_at is not None:
             record["successfulFix"] = {
                 "levelRequired": journey[-1]["level"],
-                "fixDescription": spec["fix"],
-                "codeDiff": f"--- a/{path}\n+++ b/{path}\n@@ -{line},6 +{line},8 @@\n{spec['diff']}",
+                "fixDescription": fixed_text[0],
+                "codeDiff": fixed_text[1],
                 "generalizablePattern": spec["pattern"] if rng.random() < 0.5 else None,
             }
         elif rng.random() < 0.7:

@@ -41,98 +41,112 @@ PHASE_WINDOWS = {
 }
 EARLY_PHASES = ("intent_lock", "initialization")
 
-# Option sets. Good options share a vocabulary (typed, explicit, isolate, small, validate,
-# tokens, incremental) and bad ones another (one global, inline, hard-code, skip, patch
-# later, copy-paste) so that a tiny language model can learn the difference from text.
-# (text, quality class, base P(immediateResult == success), per-context deltas)
-OPTIONS: dict[str, list[tuple[str, str, float, dict[str, float]]]] = {
-    "architecture_choice": [
-        ("isolate state in a typed store with explicit error boundaries around each feature", "good", 0.86,
-         {"landing_page": -0.10}),
-        ("split the app into small feature modules with typed interfaces and a thin data layer", "good", 0.78,
-         {"landing_page": 0.04, "realtime": -0.06}),
-        ("put everything in one global component and patch later", "bad", 0.32,
-         {"landing_page": 0.25, "realtime": -0.12}),
-        ("keep all state in a single untyped global object and wire features ad hoc", "bad", 0.24,
-         {"realtime": -0.10, "dashboard": -0.05}),
-    ],
-    "component_structure": [
-        ("compose small typed components with explicit props and colocated tests", "good", 0.84, {}),
-        ("extract a typed container hook and keep presentational components pure", "good", 0.79,
-         {"dashboard": 0.06}),
-        ("write one large component that handles fetching, state and rendering inline", "bad", 0.34,
-         {"landing_page": 0.12}),
-        ("copy-paste the component for each variant and patch differences later", "bad", 0.27, {}),
-    ],
-    "api_design": [
-        ("validate request bodies at the boundary with a typed schema and return explicit error codes", "good",
-         0.85, {"ecommerce": 0.05}),
-        ("expose a typed client wrapper with retries and explicit error handling", "good", 0.80,
-         {"realtime": -0.08}),
-        ("call fetch inline in components and ignore non-200 responses", "bad", 0.31, {"realtime": -0.10}),
-        ("return untyped JSON blobs and patch the shape later", "bad", 0.26, {"ecommerce": -0.08}),
-    ],
-    "styling_approach": [
-        ("define design tokens as CSS variables and compose small utility classes", "good", 0.83, {}),
-        ("use CSS modules scoped per component with shared typed tokens", "good", 0.78, {"dashboard": 0.05}),
-        ("inline style objects with hard-coded pixel values everywhere", "bad", 0.35, {"landing_page": 0.10}),
-        ("one global stylesheet with !important overrides to patch conflicts later", "bad", 0.28, {}),
-    ],
-    "error_recovery": [
-        ("isolate the failing module, reproduce with a minimal typed test, then apply a targeted fix", "good",
-         0.84, {}),
-        ("read the full stack trace, fix the root cause and add an explicit guard", "good", 0.80,
-         {"realtime": -0.05}),
-        ("wrap the call in try/catch and swallow the error to unblock the build", "bad", 0.30, {}),
-        ("rewrite the whole component from scratch and hope the error disappears", "bad", 0.36,
-         {"landing_page": 0.15, "realtime": -0.10}),
-    ],
-    "design_choice": [
-        ("derive typography, palette and motion from the app soul before laying out screens", "good", 0.85,
-         {"landing_page": 0.05}),
-        ("pick a distinctive type pairing and a restrained palette with explicit depth tokens", "good", 0.79, {}),
-        ("use Inter with a purple-blue gradient and center everything", "bad", 0.29, {}),
-        ("copy a generic SaaS template and patch the colors later", "bad", 0.33, {"dashboard": 0.08}),
-    ],
-    "motion_implementation": [
-        ("use a small set of typed motion presets with easing matched to the soul and reduced-motion support",
-         "good", 0.83, {}),
-        ("animate only transform and opacity with explicit durations from tokens", "good", 0.81, {}),
-        ("add bounce animations to every element with hard-coded timings", "bad", 0.30, {"dashboard": -0.10}),
-        ("skip motion entirely and patch it in later if users complain", "bad", 0.38,
-         {"dashboard": 0.20, "landing_page": -0.15}),
-    ],
-    "placeholder_resolution": [
-        ("replace every placeholder with real typed data from the API and explicit empty states", "good", 0.86,
+# Options are composed, not picked from a list: an option is two or three clauses, each one
+# affirming or ruling out a *concept* of the decision's family (a typed store, an empty catch
+# block, ...). A clause is sound when it affirms a helpful concept or rules out a harmful one;
+# a good option is made of sound clauses only, a bad one of unsound clauses only. Every
+# concept, verb and connector appears as often in good options as in bad ones, so neither
+# length nor any single token tells them apart: only what the clauses *mean* does (which
+# concept is affirmed or ruled out). Identifiers from the build ({e}: the entity, {f}: a
+# feature) make nearly every text new, so held-out texts are unseen but still learnable.
+#
+# concept: (name, helpful?, phrasings, effect on P(success) per context when affirmed)
+Concept = tuple[str, bool, tuple[str, ...], dict[str, float]]
+CONCEPTS: dict[str, tuple[Concept, ...]] = {
+    "structure": (
+        ("typed_store", True, ("a typed {e} store", "a typed store for the {e} state"), {}),
+        ("error_boundaries", True, ("an error boundary around each feature", "error boundaries around the {f} flow"),
+         {"landing_page": -0.06}),
+        ("feature_modules", True, ("small feature modules with typed interfaces",
+                                   "a small {e} module behind a typed interface"), {"realtime": -0.05}),
+        ("memoised_selectors", True, ("memoised selectors for derived {e} data", "memoised selectors over the store"),
+         {"dashboard": 0.05}),
+        ("colocated_tests", True, ("colocated tests for each component", "a colocated test beside the {e} view"), {}),
+        ("global_mutable_state", False, ("one global mutable object for all state",
+                                         "a single global {e} object mutated everywhere"), {"realtime": -0.10}),
+        ("god_component", False, ("one large component that fetches and renders inline",
+                                  "a giant {e} component doing everything inline"), {"landing_page": 0.15}),
+        ("copy_paste_variants", False, ("copy-pasted variants of each component", "a copy-pasted {e} view per variant"),
          {}),
-        ("generate realistic seed data behind a typed repository interface", "good", 0.78, {"ecommerce": -0.05}),
-        ("leave lorem ipsum and TODO placeholders to patch later", "bad", 0.22, {}),
-        ("hard-code sample data inline in the components", "bad", 0.33, {"ecommerce": -0.12}),
-    ],
-    "model_selection": [
-        ("route complex reasoning to the strongest model and small edits to a fast model with explicit fallbacks",
-         "good", 0.84, {}),
-        ("use the code-specialised model with typed tool calls for file edits", "good", 0.79, {}),
-        ("use the cheapest model for everything and retry until it works", "bad", 0.33, {}),
-        ("always use one model and ignore the task complexity", "bad", 0.37, {"landing_page": 0.10}),
-    ],
-    "strategy_selection": [
-        ("build a typed skeleton first, then fill components incrementally with checks after each step", "good",
-         0.84, {"landing_page": -0.06}),
-        ("lock the intent, plan small verifiable steps and isolate risky integrations", "good", 0.81,
-         {"realtime": 0.04}),
-        ("generate the whole app in one pass and patch errors later", "bad", 0.30, {"landing_page": 0.15}),
-        ("start with visual polish and wire the data layer at the end", "bad", 0.34, {"dashboard": -0.08}),
-    ],
-    "lattice_cell_build": [
-        ("build each lattice cell in isolation against its typed interface contract, then integrate", "good",
-         0.85, {}),
-        ("build cells in dependency order with explicit contracts and a smoke test per cell", "good", 0.80, {}),
-        ("build all cells at once in a shared file and reconcile conflicts later", "bad", 0.28,
+        ("cross_imports", False, ("direct imports between sibling features", "features importing the {e} internals"),
+         {"realtime": -0.05}),
+        ("untyped_props", False, ("any-typed props on shared components", "untyped props on the {e} view"), {}),
+    ),
+    "process": (
+        ("minimal_repro", True, ("a minimal reproduction before each fix", "a minimal repro of the {f} failure"), {}),
+        ("small_steps", True, ("small verifiable steps with a check after each",
+                               "small steps with a check after each {e} change"), {"landing_page": -0.05}),
+        ("strong_model_for_hard_tasks", True, ("the strongest model for hard reasoning",
+                                               "a stronger model when the {f} task is hard"), {}),
+        ("root_cause_reading", True, ("a root-cause read of the full stack trace",
+                                      "a careful read of the {e} stack trace"), {"realtime": -0.04}),
+        ("typed_skeleton_first", True, ("a typed skeleton before filling in features", "a typed {e} skeleton first"),
+         {"dashboard": 0.05}),
+        ("one_pass_generation", False, ("a single pass that generates the whole app", "generating all of {f} in one pass"),
+         {"landing_page": 0.15}),
+        ("swallowed_errors", False, ("try/catch blocks that swallow errors", "an empty catch around the {e} call"), {}),
+        ("cheapest_model_retries", False, ("the cheapest model retried until it works",
+                                           "retrying the cheapest model on {f}"), {}),
+        ("rewrite_on_failure", False, ("a rewrite from scratch on every failure", "rewriting the {e} view on each error"),
+         {"landing_page": 0.12, "realtime": -0.08}),
+        ("polish_before_data", False, ("visual polish before the data layer", "polishing the {e} screen before wiring data"),
+         {"dashboard": -0.08}),
+    ),
+    "data": (
+        ("boundary_validation", True, ("schema validation at the API boundary", "a typed schema for the {e} request body"),
+         {"ecommerce": 0.05}),
+        ("explicit_error_codes", True, ("explicit error codes for each failure", "explicit error codes from the {e} endpoint"),
+         {}),
+        ("typed_client_retries", True, ("a typed client with retries", "a typed {e} client with retry and backoff"),
+         {"realtime": -0.06}),
+        ("seed_data_repository", True, ("realistic seed data behind a repository", "seed {e} data behind a typed repository"),
+         {"ecommerce": -0.05}),
+        ("explicit_empty_states", True, ("explicit empty and loading states", "explicit empty states for the {e} list"), {}),
+        ("inline_fetch", False, ("inline fetch calls that ignore non-200 responses", "fetching {e} rows inline and ignoring errors"),
          {"realtime": -0.10}),
-        ("skip the interface contracts and let cells import each other directly", "bad", 0.31, {}),
-    ],
+        ("untyped_json", False, ("untyped JSON blobs shaped on the fly", "untyped {e} JSON reshaped in each caller"),
+         {"ecommerce": -0.08}),
+        ("placeholder_text", False, ("lorem ipsum placeholders left in place", "TODO placeholders in the {e} views"), {}),
+        ("hard_coded_samples", False, ("sample data hard-coded in components", "hard-coded {e} rows inside the view"),
+         {"ecommerce": -0.10}),
+        ("string_built_sql", False, ("string-built SQL queries", "SQL for {e} rows built by concatenation"), {}),
+    ),
+    "visual": (
+        ("css_variable_tokens", True, ("design tokens as CSS variables", "CSS variable tokens for {e} spacing and color"),
+         {}),
+        ("soul_motion_presets", True, ("motion presets matched to the app soul", "soul-matched motion presets for the {e} cards"),
+         {}),
+        ("compositor_only_motion", True, ("transform and opacity only animations", "animating only transform and opacity on {f}"),
+         {}),
+        ("distinctive_type", True, ("a distinctive type pairing", "a distinctive type pairing for the {e} pages"),
+         {"landing_page": 0.05}),
+        ("reduced_motion", True, ("reduced-motion support", "a reduced-motion fallback for {f}"), {}),
+        ("hard_coded_pixels", False, ("hard-coded pixel values everywhere", "hard-coded pixel sizes on the {e} panel"),
+         {"landing_page": 0.10}),
+        ("important_overrides", False, ("!important overrides to patch conflicts", "!important overrides on the {e} styles"),
+         {}),
+        ("bounce_everything", False, ("bounce animations on every element", "bounce effects on every {e} card"),
+         {"dashboard": -0.10}),
+        ("purple_gradient", False, ("Inter with a purple-blue gradient", "the default purple gradient on the {e} hero"), {}),
+        ("generic_template", False, ("a generic SaaS template", "a stock SaaS template for {f}"), {"dashboard": 0.08}),
+    ),
 }
+# Which concept family a decision type draws from.
+DECISION_FAMILY = {
+    "architecture_choice": "structure", "component_structure": "structure", "lattice_cell_build": "structure",
+    "strategy_selection": "process", "error_recovery": "process", "model_selection": "process",
+    "api_design": "data", "placeholder_resolution": "data",
+    "styling_approach": "visual", "design_choice": "visual", "motion_implementation": "visual",
+}
+# Clause verbs: affirming and ruling out, used equally often in good and bad options.
+AFFIRM = ("use {c}", "build on {c}", "go with {c}", "rely on {c}", "start from {c}")
+RULE_OUT = ("avoid {c}", "drop {c}", "skip {c}", "rule out {c}", "stay off {c}")
+CONNECT_2 = ("{0} and {1}", "{0}, then {1}", "{0}; {1}", "{0}, plus {1}")
+CONNECT_3 = ("{0}, {1} and {2}", "{0}; {1}; {2}", "{0}, {1}, then {2}")
+LEADS = ("", "", "for the {e} work, ", "in this step, ", "for {f}, ")
+# Base P(immediateResult == success) of a good and of a bad option (jittered per seed and type).
+OPTION_BASE_SUCCESS = {"good": 0.84, "bad": 0.27}
+OPTIONS_PER_DECISION = {"good": 2, "bad": 2}
 
 # Reasoning leans toward the quality of the option it defends, but only mildly: 70% of the
 # time a good choice gets a specific, trade-off-aware reasoning and a bad one a hand-wavy one.

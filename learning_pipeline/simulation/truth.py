@@ -23,6 +23,7 @@ class TruthRecord:
         self.error_recoveries: list[dict] = []
         self.outcomes = {"inline": 0, "late": 0, "never": 0, "replaced": []}
         self.decisions = 0
+        self.decision_records: list[dict] = []
         self.retries = 0
 
 
@@ -58,8 +59,12 @@ def truth_document(truth: TruthRecord, builds: int, seed: int, days: int, end_da
                    "bad_line_rate": bad_line_rate, "secret_rate": secret_rate},
         "window": {"start": iso(start_ms), "end": iso(end_ms)},
         "rules": {
-            "decision_outcome": ("immediateResult is 'success' with probability decision_options[type][i].by_context"
-                                 "[primary_context] (else .p); otherwise 'partial' 35% / 'failure' 65%. A replaced "
+            "decision_option": ("an option is two or three clauses, each affirming or ruling out a concept of the "
+                                "decision type's family (decision_concepts); it is 'good' when every clause affirms a "
+                                "helpful concept or rules out a harmful one, 'bad' when every clause does the opposite"),
+            "decision_outcome": ("immediateResult is 'success' with probability decision_options[type].base_success"
+                                 "[quality] plus effect_when_affirmed_by_context[primary_context] of each affirmed "
+                                 "concept (decisions[].p_success); otherwise 'partial' 35% / 'failure' 65%. A replaced "
                                  "outcome's final (newest) event is the true sample."),
             "strategy_outcome": "success with probability strategies[domain][strategy].success_rate_by_context[context[0]]",
             "pattern_usage": "success with probability patterns[patternId].first_attempt_success_rate",
@@ -83,6 +88,7 @@ def truth_document(truth: TruthRecord, builds: int, seed: int, days: int, end_da
                   "all": _rates(truth.builds)},
         "daily": daily,
         "builds": truth.builds,
+        "decisions": truth.decision_records,
         "code_versions": truth.code_versions,
         "design_choices": truth.design_choices,
         "error_recoveries": truth.error_recoveries,

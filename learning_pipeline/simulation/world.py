@@ -6,10 +6,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from learning_pipeline.simulation.catalog_decisions import OPTIONS
+from learning_pipeline.simulation.catalog_decisions import CONCEPTS, DECISION_FAMILY, OPTION_BASE_SUCCESS
 from learning_pipeline.simulation.catalog_design import SLOP_DESIGN, SOULS
 from learning_pipeline.simulation.catalog_errors import ERROR_TYPES
 from learning_pipeline.simulation.catalog_practice import MODELS_BY_LEVEL, PATTERNS, STRATEGIES
+from learning_pipeline.simulation.options import Option
 from learning_pipeline.simulation.sampling import clip
 from learning_pipeline.simulation.vocabulary import DECISION_TYPES
 
@@ -21,14 +22,14 @@ class World:
         def jitter(p: float, spread: float = 0.04) -> float:
             return round(clip(p + rng.uniform(-spread, spread), 0.03, 0.97), 3)
 
-        self.options: dict[str, list[dict[str, Any]]] = {}
-        for dtype in DECISION_TYPES:
-            entries = []
-            for text, quality, base, deltas in OPTIONS[dtype]:
-                p = jitter(base)
-                by_context = {ctx: round(clip(p + delta, 0.03, 0.97), 3) for ctx, delta in deltas.items()}
-                entries.append({"option": text, "quality": quality, "p": p, "by_context": by_context})
-            self.options[dtype] = entries
+        # Decision options: a base success rate per type and quality, moved by the context
+        # effects of the concepts an option affirms.
+        self.option_base = {dtype: {q: jitter(p) for q, p in OPTION_BASE_SUCCESS.items()} for dtype in DECISION_TYPES}
+        self.concept_effects = {
+            family: {name: {ctx: round(delta + rng.uniform(-0.02, 0.02), 3) for ctx, delta in effects.items()}
+                     for name, _, _, effects in concepts}
+            for family, concepts in CONCEPTS.items()
+        }
         self.patterns = [
             {"patternId": pid, "name": name, "category": cat, "p": jitter(p)} for pid, name, cat, p in PATTERNS
         ]
@@ -40,13 +41,26 @@ class World:
             for domain, strategies in STRATEGIES.items()
         }
 
-    def option_p(self, dtype: str, index: int, context: str) -> float:
-        entry = self.options[dtype][index]
-        return entry["by_context"].get(context, entry["p"])
+    def option_p(self, dtype: str, option: Option, context: str) -> float:
+        effects = self.concept_effects[DECISION_FAMILY[dtype]]
+        p = self.option_base[dtype][option.quality]
+        p += sum(effects[name].get(context, 0.0) for name, affirmed in option.clauses if affirmed)
+        return round(clip(p, 0.03, 0.97), 3)
 
     def truth(self) -> dict[str, Any]:
         return {
-            "decision_options": self.options,
+            "decision_options": {
+                dtype: {"family": DECISION_FAMILY[dtype], "base_success": self.option_base[dtype]}
+                for dtype in DECISION_TYPES
+            },
+            "decision_concepts": {
+                family: [
+                    {"concept": name, "helpful": helpful, "phrasings": list(phrasings),
+                     "effect_when_affirmed_by_context": self.concept_effects[family][name]}
+                    for name, helpful, phrasings, _ in concepts
+                ]
+                for family, concepts in CONCEPTS.items()
+            },
             "patterns": {
                 p["patternId"]: {"name": p["name"], "category": p["category"], "first_attempt_success_rate": p["p"]}
                 for p in self.patterns
