@@ -172,10 +172,18 @@ def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
     from learning_pipeline.definitions import defs
     from learning_pipeline.runner import ensure_dagster_home, train_ready_models
 
+    from learning_pipeline.run_keys import SKIP_REASON_TAG
+
     ensure_dagster_home(_settings())
+    instance = dg.DagsterInstance.get()
     ok, trained = True, 0
-    for model, result in train_ready_models(defs, dg.DagsterInstance.get(), run_config):
+    for model, result in train_ready_models(defs, instance, run_config):
         trained += 1
+        skipped = instance.get_run_by_id(result.run_id).tags.get(SKIP_REASON_TAG)
+        if skipped:
+            # Nothing trained, on purpose (already training elsewhere, or too few pairs left): not an error.
+            print(f"    {model}: skipped: {skipped}")
+            continue
         events = {e.asset_key.to_user_string(): {k: v.value for k, v in e.event_specific_data.materialization.metadata.items()}
                   for e in result.get_asset_materialization_events()}
         evaluation = events.get("adapter_evaluation")

@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from learning_pipeline.config import LearningSettings
+from learning_pipeline.training.model_lock import release_run
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 DAGSTER_YAML = "telemetry:\n  enabled: false\n"
@@ -111,8 +112,11 @@ def train_ready_models(defs: dg.Definitions, instance: dg.DagsterInstance, run_c
     requests = [] if isinstance(result, dg.SkipReason) else result.run_requests
     job_keys = ["training_batches", "shadow_adapter", "adapter_evaluation", "shadow_promotion"]
     for request in requests:
-        yield request.partition_key, dg.materialize(
+        result = dg.materialize(
             list(defs.assets), selection=job_keys, partition_key=request.partition_key, tags=request.tags,
             instance=instance, resources=defs.resources, run_config={**QUIET_LOGS, **(run_config or {})},
             raise_on_error=False,
         )
+        # The run has ended; its model's training lock goes back even if a step died holding it.
+        release_run(result.run_id)
+        yield request.partition_key, result

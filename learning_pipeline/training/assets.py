@@ -17,7 +17,9 @@ from learning_pipeline.preferences.training_ledger import consumption
 from learning_pipeline.resources import LearningHome
 from learning_pipeline.training.evaluation import gate, held_out_records, score, write_report
 from learning_pipeline.training.registry import ShadowModelRegistry
+from learning_pipeline.training.model_lock import ModelBusy
 from learning_pipeline.training.resources import TrainingLauncher
+from learning_pipeline.training.run_guard import hold_model, let_go
 from learning_pipeline.training.checks import check_trained_version_has_metrics
 from learning_pipeline.training.train_step import ERROR_FILE, read_metrics
 
@@ -86,6 +88,10 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
                    training_launcher: TrainingLauncher):
     settings, lake = learning_home.settings(), learning_home.lake()
     spec, run_id = model_spec(context.partition_key), context.run.run_id
+    try:
+        hold_model(context, settings.home, spec.name)  # kept from training_batches in a training_job run
+    except ModelBusy as busy:
+        raise dg.Failure(str(busy)) from busy
     registry = ShadowModelRegistry(lake)
     batch = lake.read(BATCHES_TABLE, [spec.name], key="model")
     batch = batch.filter(pl.col("run_id") == run_id) if batch.height else batch
@@ -137,6 +143,7 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
         reason = error_file.read_text() if error_file.exists() else str(err)
         registry.update(spec.name, version, status="failed", metrics={"error": reason[:2000]})
         registry.record_run(run_id, spec.name, extras, "failed", error=reason[:2000])
+        let_go(context, settings.home, spec.name)
         raise dg.Failure(f"{spec.name} v{version}: training failed: {reason[:500]}") from err
     # The adapter's own metrics file is the source of truth: a Pipes line lost under CPU contention
     # once left a version with final_loss None and metrics {} while the file had every figure.
@@ -265,6 +272,8 @@ def shadow_promotion(context: dg.AssetExecutionContext, learning_home: LearningH
     registry = ShadowModelRegistry(learning_home.lake())
     candidate = _candidate(registry, spec.name, context.run.run_id)
     passed, why = gate_passed_for(context.instance, context.run.run_id, candidate["version"])
+    # The run's last step: the model's training lock is given back whatever the gate said.
+    let_go(context, learning_home.settings().home, spec.name)
     if not passed:
         raise dg.Failure(f"not promoting {spec.name} v{candidate['version']}: {why}")
     previous = registry.promote(spec.name, candidate["version"])

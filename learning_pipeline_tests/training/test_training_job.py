@@ -16,6 +16,7 @@ from learning_pipeline_tests.training.test_dpo import COMBOS, preference_records
 MODEL = "builder-architect"
 FAST = {"learning_rate": 5e-3, "max_steps": 24, "batch_size": 8}
 JOB_ASSETS = ["training_batches", "shadow_adapter", "adapter_evaluation", "shadow_promotion"]
+ANY_BATCH = {"training_batches": {"config": {"min_new_pairs": 1}}}  # these tests train on fewer than 500 pairs
 
 
 def _pairs(records, split, start, flip=False):
@@ -38,7 +39,7 @@ def _train(learning_home, instance):
     resources = {**defs.resources, "learning_home": learning_home, "training_launcher": TrainingLauncher()}
     return dg.materialize(
         list(defs.assets), selection=JOB_ASSETS, partition_key=MODEL, instance=instance, resources=resources,
-        run_config={"ops": {"shadow_adapter": {"config": FAST}}}, raise_on_error=False,
+        run_config={"ops": {"shadow_adapter": {"config": FAST}, **ANY_BATCH}}, raise_on_error=False,
     )
 
 
@@ -82,7 +83,7 @@ def test_a_failed_training_leaves_the_registry_consistent(learning_home):
     broken = TrainingLauncher(backend="no-such-backend")
     resources = {**defs.resources, "learning_home": learning_home, "training_launcher": broken}
     result = dg.materialize(list(defs.assets), selection=JOB_ASSETS, partition_key=MODEL, resources=resources,
-                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, run_config={"ops": ANY_BATCH})
     assert not result.success
     registry = ShadowModelRegistry(lake)
     (version,) = registry.versions(MODEL).to_dicts()
@@ -117,7 +118,7 @@ def test_metrics_come_from_the_adapter_when_the_pipes_report_is_lost(learning_ho
     result = dg.materialize(
         list(defs.assets), selection=["training_batches", "shadow_adapter"], partition_key=MODEL, resources=resources,
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
-        run_config={"ops": {"shadow_adapter": {"config": {"max_steps": 2, "batch_size": 4}}}},
+        run_config={"ops": {"shadow_adapter": {"config": {"max_steps": 2, "batch_size": 4}}, **ANY_BATCH}},
     )
     assert result.success
     lost = b"".join(p.read_bytes() for p in tmp_path.glob("lost-pipes-*"))
