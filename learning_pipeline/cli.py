@@ -170,14 +170,14 @@ def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
     import dagster as dg
 
     from learning_pipeline.definitions import defs
-    from learning_pipeline.runner import ensure_dagster_home, train_ready_models
-
     from learning_pipeline.run_keys import SKIP_REASON_TAG
+    from learning_pipeline.runner import ensure_dagster_home, ready_training_requests, train_ready_models
 
     ensure_dagster_home(_settings())
     instance = dg.DagsterInstance.get()
+    requests, why_not = ready_training_requests(defs, instance)
     ok, trained = True, 0
-    for model, result in train_ready_models(defs, instance, run_config):
+    for model, result in train_ready_models(defs, instance, run_config, requests):
         trained += 1
         skipped = instance.get_run_by_id(result.run_id).tags.get(SKIP_REASON_TAG)
         if skipped:
@@ -201,7 +201,7 @@ def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
                 if event.is_step_failure:
                     print(f"    FAILED {event.step_key}: {event.event_specific_data.error.message.strip()[:300]}")
     if trained == 0:
-        print("    no shadow model has enough new preference pairs yet")
+        print(f"    nothing to train: {why_not}")
     return ok
 
 
