@@ -64,6 +64,7 @@ def run_pipeline(selection: list[str] | None = None, quiet: bool = False) -> boo
 
     from learning_pipeline.capture.landing import LandingZone
     from learning_pipeline.definitions import defs
+    from learning_pipeline.item_outcomes import item_outcomes
     from learning_pipeline.partitions import daily_partitions
     from learning_pipeline.runner import ensure_dagster_home, materialize_stages, plan_stages
 
@@ -88,7 +89,15 @@ def run_pipeline(selection: list[str] | None = None, quiet: bool = False) -> boo
                     if event.is_step_failure:
                         tqdm.write(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}")
             else:
-                tqdm.write(f"ok: {names}")
+                outcomes = item_outcomes(result.all_events)
+                broken = [o for o in outcomes if o.mostly_failed]
+                for outcome in outcomes:
+                    if outcome.failed:
+                        tqdm.write(("FAILED " if outcome.mostly_failed else "") + outcome.describe()
+                                   + " (kept as failed, retried on the next run)")
+                ok = ok and not broken
+                if not broken:
+                    tqdm.write(f"ok: {names}")
     return ok and finished == len(stages)
 
 
