@@ -59,9 +59,14 @@ def test_status_reports_the_registry_champions_and_last_runs(tmp_path):
     registry.promote("builder-coder", 2)
     registry.rollback("builder-coder")
     registry.record_run("r3", "builder-architect", {}, "skipped", error="builder-architect: 12 new pairs, below the threshold of 500")
-    _land_one_day(tmp_path / "home")
-    assert subprocess.run([CLI, "run", "--quiet", "--select", "raw_decisions"], env=env, capture_output=True, text=True,
-                          timeout=600).returncode in (0, 1)  # whatever it did, it left a run in the instance
+    import dagster as dg
+
+    @dg.asset(name="raw_decisions", partitions_def=dg.StaticPartitionsDefinition(["2026-03-09"]))
+    def stand_in():  # a run of the same name in the same instance; what it does is not the point
+        return None
+
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        assert dg.materialize([stand_in], instance=instance, partition_key="2026-03-09").success
 
     report = json.loads(subprocess.run([CLI, "status", "--json"], env=env, capture_output=True, text=True, check=True,
                                        timeout=600).stdout)
@@ -73,8 +78,9 @@ def test_status_reports_the_registry_champions_and_last_runs(tmp_path):
     assert architect["champion"] is None and "below the threshold" in architect["last_training_run"]["error"]
     assert report["promoted_models"] == {"builder-coder": 1}
     assert report["last_runs"], report
-    last = report["last_runs"][0]
-    assert {"run_id", "job", "assets", "status", "started_at", "ended_at"} <= set(last)
+    (last,) = report["last_runs"]
+    assert last["assets"] == ["raw_decisions"] and last["partition"] == "2026-03-09" and last["status"] == "SUCCESS"
+    assert last["started_at"] <= last["ended_at"]
 
     text = subprocess.run([CLI, "status"], env=env, capture_output=True, text=True, check=True, timeout=600).stdout
     assert "builder-coder: champion v1" in text and "builder-architect: no champion (base model)" in text
