@@ -19,7 +19,7 @@ def _settings() -> LearningSettings:
 
 # -- simulate ------------------------------------------------------------------------------------
 def cmd_simulate(args) -> int:
-    from learning_pipeline.capture.simulator import simulate
+    from learning_pipeline.simulation import simulate
 
     end = dt.date.fromisoformat(args.end_date) if args.end_date else None
     summary = simulate(builds=args.builds, seed=args.seed, days=args.days, out=Path(args.out), end_date=end)
@@ -78,6 +78,7 @@ def run_pipeline(selection: list[str] | None = None, quiet: bool = False) -> boo
 
     from learning_pipeline.capture.landing import LandingZone
     from learning_pipeline.definitions import defs
+    from learning_pipeline.item_outcomes import item_outcomes
     from learning_pipeline.partitions import daily_partitions
     from learning_pipeline.runner import ensure_dagster_home, materialize_stages, plan_stages
 
@@ -102,7 +103,15 @@ def run_pipeline(selection: list[str] | None = None, quiet: bool = False) -> boo
                     if event.is_step_failure:
                         tqdm.write(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}")
             else:
-                tqdm.write(f"ok: {names}")
+                outcomes = item_outcomes(result.all_events)
+                broken = [o for o in outcomes if o.mostly_failed]
+                for outcome in outcomes:
+                    if outcome.failed:
+                        tqdm.write(("FAILED " if outcome.mostly_failed else "") + outcome.describe()
+                                   + " (kept as failed, retried on the next run)")
+                ok = ok and not broken
+                if not broken:
+                    tqdm.write(f"ok: {names}")
     return ok and finished == len(stages)
 
 
@@ -149,6 +158,8 @@ def status_report(settings: LearningSettings) -> dict:
     from learning_pipeline.capture.processing import QUARANTINE_TABLE, STATS_TABLE
     from learning_pipeline.capture.redaction import SECRET_KINDS
     from learning_pipeline.lake import Lake
+    from learning_pipeline.run_history import last_runs
+    from learning_pipeline.training.registry_report import registry_summary
 
     lake, landing = Lake(settings.lake_dir), LandingZone(settings.landing_dir)
     tables = {t: lake.total_rows(t) for t in lake.tables()}
@@ -166,6 +177,7 @@ def status_report(settings: LearningSettings) -> dict:
     landing_days = landing.partitions()
     judgments = lake.read("judgments")
     pairs = lake.read("preference_pairs")
+    registry = registry_summary(lake)
     return {
         "learning_home": str(settings.home),
         "landing": {"days": len(landing_days), "files": sum(len(landing.files(p)) for p in landing_days)},
@@ -182,6 +194,9 @@ def status_report(settings: LearningSettings) -> dict:
             f"{d}/{s}": n for d, s, n in pairs.group_by("domain", "split").len().sort("domain", "split").iter_rows()
         } if pairs.height else {},
         "capture": _capture_counts(stats, tables, quarantine.height),
+        "registry": registry,
+        "promoted_models": {name: m["champion"] for name, m in registry.items() if m["champion"] is not None},
+        "last_runs": last_runs(settings),
     }
 
 
@@ -219,6 +234,20 @@ def cmd_status(args) -> int:
     print(f"redactions: {report['redactions']['total']} {report['redactions']['by_kind']}")
     print(f"judgments: {report['judgments']['by_status']}  mean overall: {report['judgments']['mean_overall_by_judge']}")
     print(f"preference pairs (domain/split): {report['preference_pairs']}")
+    print("registry:")
+    for name, model in report["registry"].items():
+        champion = (f"champion v{model['champion']}" + (f" (eval {model['champion_eval_score']:.3f})" if model["champion_eval_score"] is not None else "")
+                    if model["champion"] is not None else "no champion (base model)")
+        print(f"  {name}: {champion}; versions {model['versions'] or 'none'}" + (f"; {model['problem']}" if "problem" in model else ""))
+        run = model["last_training_run"]
+        if run:
+            loss = f", final loss {run['final_loss']:.4f}" if run["final_loss"] is not None else ""
+            print(f"    last training run {run['run_id']}: {run['status']}{loss}" + (f": {run['error'][:150]}" if run["error"] else ""))
+    print("last runs:" if report["last_runs"] else "last runs: none yet")
+    for run in report["last_runs"]:
+        what = ", ".join(run["assets"]) if run["assets"] else run["job"]
+        print(f"  {run['started_at'] or '-':<25} {run['status']:<9} {what[:70]}" + (f" [{run['partition']}]" if run["partition"] else "")
+              + (f" skipped: {run['skipped'][:80]}" if "skipped" in run else ""))
     return 0
 
 
@@ -227,12 +256,20 @@ def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
     import dagster as dg
 
     from learning_pipeline.definitions import defs
-    from learning_pipeline.runner import ensure_dagster_home, train_ready_models
+    from learning_pipeline.run_keys import SKIP_REASON_TAG
+    from learning_pipeline.runner import ensure_dagster_home, ready_training_requests, train_ready_models
 
     ensure_dagster_home(_settings())
+    instance = dg.DagsterInstance.get()
+    requests, why_not = ready_training_requests(defs, instance)
     ok, trained = True, 0
-    for model, result in train_ready_models(defs, dg.DagsterInstance.get(), run_config):
+    for model, result in train_ready_models(defs, instance, run_config, requests):
         trained += 1
+        skipped = instance.get_run_by_id(result.run_id).tags.get(SKIP_REASON_TAG)
+        if skipped:
+            # Nothing trained, on purpose (already training elsewhere, or too few pairs left): not an error.
+            print(f"    {model}: skipped: {skipped}")
+            continue
         events = {e.asset_key.to_user_string(): {k: v.value for k, v in e.event_specific_data.materialization.metadata.items()}
                   for e in result.get_asset_materialization_events()}
         evaluation = events.get("adapter_evaluation")
@@ -250,7 +287,7 @@ def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
                 if event.is_step_failure:
                     print(f"    FAILED {event.step_key}: {event.event_specific_data.error.message.strip()[:300]}")
     if trained == 0:
-        print("    no shadow model has enough new preference pairs yet")
+        print(f"    nothing to train: {why_not}")
     return ok
 
 
@@ -297,6 +334,11 @@ def cmd_models(args) -> int:
         for v in versions:
             score = f"{v['eval_score']:.3f}" if v["eval_score"] is not None else "-"
             print(f"  v{v['version']:<3} {v['status']:<11} eval {score:<6} pairs {v['training_data_count']:<6} {v['training_date']}")
+        history = registry.promotion_history(name)
+        if history.height:
+            print("  promotions: " + ", ".join(
+                f"{e['action']} to v{e['version']}" + (f" (from v{e['replaced_version']})" if e["replaced_version"] is not None else "")
+                for e in history.iter_rows(named=True)))
     return 0
 
 
@@ -344,7 +386,7 @@ def cmd_export_pairs(args) -> int:
 def cmd_demo(args) -> int:
     from learning_pipeline.capture.ingest import ingest_path
     from learning_pipeline.capture.landing import LandingZone
-    from learning_pipeline.capture.simulator import simulate
+    from learning_pipeline.simulation import simulate
 
     settings = _settings()
     out = settings.home / "demo" / "traces.jsonl.gz"
@@ -428,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models)
 
-    p = sub.add_parser("status", help="counts per table, quarantine, redactions")
+    p = sub.add_parser("status", help="counts per table, quarantine, redactions, the registry, promoted models, last runs")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
 

@@ -33,6 +33,21 @@ class EvolutionConfig:
     regression_tolerance: float = 0.02
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the sensors retry work whose run failed (a capture of some landing files, a training
+    run on some pairs): after a failure they wait, doubling the wait each time, and after
+    `max_consecutive_failures` failures in a row of the same work they stop asking, until its
+    input changes or a run of it succeeds (a re-execution from the UI, say)."""
+
+    max_consecutive_failures: int = 3
+    backoff_base_s: float = 60.0  # the wait after the first failure
+    backoff_max_s: float = 3600.0
+
+    def backoff_s(self, failures: int) -> float:
+        return min(self.backoff_base_s * 2 ** max(failures - 1, 0), self.backoff_max_s)
+
+
 @dataclass
 class DPOTrainingConfig:
     """Hyperparameters of one DPO + LoRA training run (what the training step receives)."""
