@@ -15,7 +15,7 @@ from learning_pipeline.capture.assets import capture_traces, decision_traces
 from learning_pipeline.capture.ingest import ingest_path, sniff
 from learning_pipeline.capture.landing import LandingZone
 from learning_pipeline.capture.processing import QUARANTINE_TABLE, process_partition
-from learning_pipeline.capture.simulator import simulate
+from learning_pipeline.simulation import simulate
 from learning_pipeline.cli import main, status_report
 from learning_pipeline_tests.conftest import decision, envelope, write_jsonl
 
