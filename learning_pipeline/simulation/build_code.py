@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from learning_pipeline.simulation import self_assessment
 from learning_pipeline.simulation.code_generators import CODE_GENERATORS
 from learning_pipeline.simulation.code_text import N_CODE_LATENTS, defects
 from learning_pipeline.simulation.catalog_practice import LANGUAGE_PATTERN_CATEGORIES
@@ -60,14 +61,15 @@ class CodeArtifactSteps:
                          "error-escalation")[int(rng.random() * 5)]
                 set_optional(version, "changedByAgent", agent, rng, 0.2, 0.05)
                 versions.append(version)
+                # What the agent reports about its own version (see self_assessment).
                 point: dict[str, Any] = {"timestamp": iso(ts, alt),
-                                         "errorCount": poisson(rng, (100 - q) / 22),
-                                         "codeQualityScore": round(clip(q + rng.gauss(0, 8), 0, 100), 1)}
+                                         "errorCount": poisson(rng, 0.4 + (100 - q) / 40),
+                                         "codeQualityScore": self_assessment.code_quality_score(
+                                             rng, q, version["code"], agent)}
                 if lang in ("tsx", "css"):
-                    set_optional(point, "visualQualityScore",
-                                  round(clip(0.6 * q + 30 * self.skill + rng.gauss(10, 8), 0, 100), 1), rng, 0.2, 0.1)
-                    set_optional(point, "antiSlopScore",
-                                  round(clip(0.5 * q + 35 * self.skill + rng.gauss(15, 9), 0, 100), 1), rng, 0.2, 0.1)
+                    visual, anti_slop = self_assessment.ui_scores(rng, q, self.skill, agent)
+                    set_optional(point, "visualQualityScore", visual, rng, 0.2, 0.1)
+                    set_optional(point, "antiSlopScore", anti_slop, rng, 0.2, 0.1)
                 trajectory.append(point)
                 self.truth.code_versions.append({"artifactId": None, "version": v, "quality": round(q, 2),
                                                  "trigger": trig, "language": lang})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from learning_pipeline.simulation import self_assessment
 from learning_pipeline.simulation.catalog_design import SLOP_DESIGN, SOULS
 from learning_pipeline.simulation.sampling import clip
 from learning_pipeline.simulation.screenshots import screenshot_data_uri
@@ -51,8 +52,9 @@ class DesignChoiceSteps:
             }
         true_overall = (0.25 * true["typographyScore"] + 0.2 * true["depthScore"] + 0.2 * true["motionScore"]
                         + 0.35 * true["soulMatchScore"])
-        scores = {k: round(clip(v + rng.gauss(0, 6), 0, 100), 1) for k, v in true.items()}
-        scores["overall"] = round(clip(true_overall + rng.gauss(0, 4), 0, 100), 1)
+        # The builder's own view of it (see self_assessment): calibrated per designer, anchored.
+        designer_bias = rng.gauss(5, 6)
+        scores = self_assessment.design_scores(rng, true, palette, designer_bias)
         anti_slop = clip(rng.gauss(48, 7) if slop else 43 + 0.65 * true_overall + rng.gauss(0, 5), 0, 100)
 
         t = self._at("demo" if rng.random() < 0.5 else "verification")
@@ -68,18 +70,18 @@ class DesignChoiceSteps:
             "fontsRejected": rejected,
             "reasoning": ("Inter is safe and readable everywhere." if slop else
                           f"{fonts[0]} gives the {soul.replace('_', ' ')} voice; {fonts[1]} keeps body text calm."),
-            "antiSlopCompliant": not slop,
+            "antiSlopCompliant": self_assessment.flag(rng, not slop),
         }
         alternatives = [dict(list(SOULS[o]["palettes"].values())[0]) for o in others[: int(rng.random() * 3)]]
         color_system = {
             "paletteChosen": {"name": palette_name, **palette},
             "alternativesConsidered": alternatives,
-            "soulAppropriatenessScore": round(clip((20 if slop else 45 + 40 * palette_fit) + rng.gauss(0, 7), 0, 100), 1),
+            "soulAppropriatenessScore": self_assessment.soul_appropriateness(rng, palette_fit, palette, designer_bias),
         }
         motion = {
             "animationsUsed": animations,
             "timingFunctions": sorted({a["easing"] for a in animations}),
-            "matchesSoul": motion_fit,
+            "matchesSoul": self_assessment.flag(rng, motion_fit),
         }
         layout = {
             "gridSystem": SLOP_DESIGN["grid"] if slop else spec["grid"] if rng.random() < 0.7 else "12-column grid",
