@@ -7,7 +7,7 @@ from typing import Any
 
 from learning_pipeline.simulation import self_assessment
 from learning_pipeline.simulation.code_generators import CODE_GENERATORS
-from learning_pipeline.simulation.code_text import N_CODE_LATENTS, defects
+from learning_pipeline.simulation.code_text import CODE_TUNABLES, N_CODE_LATENTS, defects
 from learning_pipeline.simulation.catalog_practice import LANGUAGE_PATTERN_CATEGORIES
 from learning_pipeline.simulation.sampling import clip, poisson
 from learning_pipeline.simulation.vocabulary import ALT_DATE_SHARE, MINUTE_MS
@@ -26,8 +26,11 @@ class CodeArtifactSteps:
             comp = Path(path).stem.split(".")[0]
             if not comp[:1].isupper():
                 comp = self.entity + "Panel"
-            names = {"$C": comp, "$Es": self.entity + "s", "$E": self.entity, "$es": self.entity.lower() + "s",
-                     "$e": self.entity.lower()}
+            # Tunables and names a file settles once (kept across its versions); like the entity,
+            # they make two builds' files differ even where both are clean.
+            names = {key: str(values[int(rng.random() * len(values))]) for key, values in CODE_TUNABLES.items()}
+            names.update({"$C": comp, "$Es": self.entity + "s", "$E": self.entity, "$es": self.entity.lower() + "s",
+                          "$e": self.entity.lower()})
             quality = clip(rng.gauss(22 + 52 * self.skill - 12 * self.complexity, 12), 2, 98)
             n_versions = 1 + min(4, poisson(rng, 0.4 + 2.2 * (100 - quality) / 100))
             t = self._at("build")
