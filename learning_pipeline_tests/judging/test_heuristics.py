@@ -186,7 +186,7 @@ def test_verdicts_keep_the_rubric_shape_and_ranges(judged):
         rubric = DEFAULT_RUBRICS[judge_type]
         for judgment in judgments:
             verdict = judgment.verdict
-            assert judgment.status == "ok" and judgment.model_used == "heuristic-v1"
+            assert judgment.status == "ok" and judgment.model_used == HeuristicJudge().model_used
             assert tuple(verdict.categories) == rubric.categories
             assert all(0 <= s <= 100 for s in verdict.categories.values())
             assert verdict.overall == pytest.approx(rubric.overall(verdict.categories), abs=0.01)
