@@ -9,7 +9,7 @@ import pytest
 
 from learning_pipeline_tests.judging.judge_truth import REPORT_SEEDS, TUNING_SEEDS, compare, simulate_tables
 
-BUILDS = 140
+BUILDS = 100
 MARGIN = 0.05
 
 
