@@ -319,6 +319,32 @@ def cmd_strategies(args) -> int:
     return 0
 
 
+DEMO_QUERY = "TypeError: undefined is not an object (evaluating 'items.map')"  # Safari's wording; traces hold Chrome's
+
+
+def print_meta_summary(settings: LearningSettings) -> None:
+    """What the demo shows of strategy evolution and the pattern library."""
+    from learning_pipeline.meta.service import PatternLibraryError, list_patterns, list_strategies, search_patterns
+
+    print("\nStrategies (discounted Beta posteriors):")
+    for r in list_strategies(settings)["strategies"]:
+        low, high = r["credibleInterval"]
+        print(f"  {r['domain']:<16} {r['strategy'][:34]:<34} {r['status']:<12} {r['successRate']:.2f} [{low:.2f}, {high:.2f}] used {r['usage']}")
+    patterns = list_patterns(settings)["results"]
+    by_category: dict[str, int] = {}
+    for p in patterns:
+        by_category[p["category"]] = by_category.get(p["category"], 0) + 1
+    print(f"\nPattern library: {len(patterns)} patterns {by_category}")
+    try:
+        hits = search_patterns(settings, DEMO_QUERY)["results"]
+    except PatternLibraryError as err:
+        print(f"  sample search failed: {err}")
+        return
+    print(f"  search {DEMO_QUERY!r}:")
+    for hit in hits or [{"name": "(nothing relevant enough)", "similarity": 0.0, "successRate": 0.0}]:
+        print(f"    {hit['name'][:90]}  similarity {hit['similarity']:.2f}, success {hit['successRate']:.2f}")
+
+
 # -- demo ----------------------------------------------------------------------------------------
 def cmd_demo(args) -> int:
     from learning_pipeline.capture.ingest import ingest_path
@@ -348,6 +374,7 @@ def cmd_demo(args) -> int:
     print(f"  secrets redacted:  {report['redactions']['total']} {report['redactions']['by_kind']}")
     print(f"  judgments:         {report['judgments']['by_status']}, mean overall {report['judgments']['mean_overall_by_judge']}")
     print(f"  preference pairs:  {report['preference_pairs']}")
+    print_meta_summary(settings)
     print("\nOpen the Dagster UI (lineage, metadata, checks, reruns) over the same data with:  make ui")
     return 0
 

@@ -104,6 +104,7 @@ class MetaConfig:
     outcome_weight: float = 0.25  # score = (1 - w) * similarity + w * success rate
     default_k: int = 3
     exact_search_below: int = 20_000  # above this many patterns, search an IVF index built from the table
+    ivf_nprobe: int = 64  # cells of the IVF index scanned per query (of 4*sqrt(n)): recall against latency
     refresh_cron: str = "30 3 * * *"  # the daily refresh of the library
 
 

@@ -54,7 +54,7 @@ def _matrix(column: pl.Series) -> np.ndarray:
 
 
 class PatternIndex:
-    def __init__(self, library: pl.DataFrame, config: MetaConfig = MetaConfig(), nprobe: int = 8):
+    def __init__(self, library: pl.DataFrame, config: MetaConfig = MetaConfig(), nprobe: int | None = None):
         self.library = library
         self.config = config
         self.embedder = library.get_column("embedder").first() if library.height else None
@@ -63,7 +63,7 @@ class PatternIndex:
         self.success = library.get_column("success_rate").to_numpy() if library.height else np.array([])
         self.conditions = library.get_column("conditions").to_list() if library.height else []
         self.anti = library.get_column("anti_conditions").to_list() if library.height else []
-        self.ivf = self._build_ivf(nprobe) if library.height >= config.exact_search_below else None
+        self.ivf = self._build_ivf(nprobe or config.ivf_nprobe) if library.height >= config.exact_search_below else None
 
     def _build_ivf(self, nprobe: int):
         import faiss
@@ -72,6 +72,9 @@ class PatternIndex:
         cells = max(1, int(4 * math.sqrt(n)))
         quantizer = faiss.IndexFlatIP(dim)
         index = faiss.IndexIVFFlat(quantizer, dim, cells, faiss.METRIC_INNER_PRODUCT)
+        # k-means on a sample with few iterations: cell quality barely matters once nprobe cells are scanned.
+        index.cp.niter = 10
+        index.cp.max_points_per_centroid = 64
         index.train(self.vectors)
         index.add(self.vectors)
         index.nprobe = nprobe
