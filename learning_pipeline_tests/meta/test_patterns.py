@@ -190,3 +190,11 @@ def test_ivf_index_agrees_with_exact_search_on_clustered_vectors():
         q = q / np.linalg.norm(q)
         recall.append(len(set(exact.nearest(q, 5)[0]) & set(ivf.nearest(q, 5)[0])) / 5)
     assert np.mean(recall) > 0.9
+
+
+def test_openai_embedder_speaks_to_an_openai_compatible_endpoint(fake_embedder):
+    vectors = fake_embedder.embed(["CORS policy blocked the fetch", "CORS policy blocked the fetch", "database migration drift",
+                                   "the fetch was blocked by the CORS policy"])
+    assert vectors.shape == (4, 64) and np.allclose(vectors[0], vectors[1])
+    assert vectors[0] @ vectors[3] > vectors[0] @ vectors[2]
+    assert fake_embedder.name == "openai:fake-embedding"
