@@ -1,8 +1,8 @@
 """Discounted Beta posteriors per (strategy, context bucket), with back-off, and Thompson sampling.
 
 A context is a few named fields (tag, app soul, error type, phase, decision type). Its buckets
-form a chain from coarse to fine: ``()``, ``(tag,)``, ``(tag, app_soul)``, ... Every outcome is
-counted in every bucket of its chain. A bucket's posterior is Beta(m*k + s, (1-m)*k + f), where m
+form a chain from coarse to fine over the fields it states: ``()``, ``(tag,)``, ``(tag,
+app_soul)``, ... Every outcome is counted in every bucket of its chain. A bucket's posterior is Beta(m*k + s, (1-m)*k + f), where m
 is its parent's posterior mean and k the back-off strength: where a fine bucket has little data
 it says what its parent says, and where it has much, its own counts dominate.
 
@@ -23,13 +23,12 @@ Context = dict[str, object]
 
 
 def bucket_chain(context: Context, fields: tuple[str, ...]) -> list[tuple]:
-    """The context's buckets, coarsest first: () then one more field at a time."""
-    values = tuple(_value(context.get(f)) for f in fields)
-    return [values[:depth] for depth in range(len(fields) + 1)]
-
-
-def _value(v: object) -> str | None:
-    return None if v is None or v == "" else str(v)
+    """The context's buckets, coarsest first: () then one more *known* field at a time. A field the
+    context does not state is skipped, not matched as a value: an outcome with no error type
+    counts for every error type's parent, and a request that names no phase is answered from
+    the buckets above phase."""
+    known = tuple((f, str(v)) for f in fields if (v := context.get(f)) is not None and v != "")
+    return [known[:depth] for depth in range(len(known) + 1)]
 
 
 @dataclass
