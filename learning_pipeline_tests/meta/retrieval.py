@@ -33,8 +33,11 @@ def evaluate(embedder, seed: int = 0) -> RetrievalFigures:
     index = PatternIndex(library, config)
     families = [family_of(s) for s in library.get_column("source_trace_ids").to_list()]
 
+    texts = [t for t, _ in ef.queries("train")] + ef.unrelated("train") + [t for t, _ in ef.queries("held_out")] + ef.unrelated("held_out")
+    vectors = dict(zip(texts, embedder.embed([error_signature(None, t) for t in texts])))  # one batch
+
     def vector(text):
-        return embedder.embed([error_signature(None, text)])[0]
+        return vectors[text]
 
     relevant = []
     for text, family in ef.queries("train"):
