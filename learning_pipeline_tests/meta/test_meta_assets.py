@@ -13,7 +13,7 @@ import pytest
 
 from learning_pipeline.capture.ingest import ingest_path
 from learning_pipeline.capture.landing import LandingZone
-from learning_pipeline.capture.simulator import simulate, truth_path_for
+from learning_pipeline.simulation import simulate, truth_path_for
 from learning_pipeline.meta.embeddings import OpenAIEmbedder
 from learning_pipeline.meta.pattern_search import WIRE_FIELDS
 from learning_pipeline.meta.resources import PatternEmbedder
