@@ -183,8 +183,6 @@ def code_candidates(artifacts: pl.DataFrame, judgments: pl.DataFrame, config: Me
                 best_code[key] = (score, latest.get("code", ""))
     out = []
     for key, candidate in groups.items():
-        if len(candidate.sources) < config.min_support:
-            continue
         category, name = key.split("\x1f")
         results = outcomes[key]
         candidate.trials, candidate.successes = float(len(results)), float(sum(results))
@@ -247,8 +245,6 @@ def design_candidates(designs: pl.DataFrame, config: MetaConfig) -> list[Candida
             candidate.seen.append(row.get("created_at"))
     out = []
     for key, candidate in groups.items():
-        if len(candidate.sources) < config.min_support:
-            continue
         soul, facet, value = key.split("\x1f")
         candidate.anti_conditions = {f"appSoul={s}" for s in low_in[(facet, value)] if s != soul}
         out.append(candidate)
@@ -281,8 +277,6 @@ def architecture_candidates(decisions: pl.DataFrame, config: MetaConfig) -> list
         candidate.seen.append(row.get("outcome_recorded_at") or row.get("created_at"))
     out = []
     for key, candidate in groups.items():
-        if len(candidate.sources) < config.min_support:
-            continue
         counts = by_phase[key]
         phases = {p for p, _ in counts}
         candidate.anti_conditions = {f"phase={p}" for p in phases if counts[(p, False)] >= 2 and counts[(p, False)] > counts[(p, True)]}
@@ -296,6 +290,7 @@ class BuildReport:
     candidates: int
     merged: int  # candidates folded into a near-duplicate
     patterns: int
+    unsupported: int  # merged groups left out for want of support
     usage_events: int
     usage_matched: int
     by_category: dict[str, int]
@@ -319,17 +314,22 @@ def build_library(
         if same:
             sims = vectors[same] @ vectors[i]
             best = int(np.argmax(sims))
-            if sims[best] >= config.merge_similarity:
+            threshold = config.architecture_merge_similarity if candidate.category == "architecture" else config.merge_similarity
+            if sims[best] >= threshold:
                 members[same[best]].append(i)
                 merged += 1
                 continue
         kept.append(i)
         members[i] = [i]
 
+    # A verified fix stands on its own; a code, design or architecture pattern needs support,
+    # counted after near-duplicates have merged.
+    supported = [i for i in kept if ordered[i].category == "error_fix"
+                 or sum(len(ordered[j].sources) for j in members[i]) >= config.min_support]
     feedback = _usage_by_pattern(usage)
     matched = 0
     rows = []
-    for i in kept:
+    for i in supported:
         group = [ordered[j] for j in members[i]]
         head = group[0]
         ids = [c.pattern_id for c in group]
@@ -355,7 +355,7 @@ def build_library(
         })
     frame = pl.DataFrame(rows, schema=library_schema(dim))
     report = BuildReport(
-        candidates=len(ordered), merged=merged, patterns=frame.height,
+        candidates=len(ordered), merged=merged, patterns=frame.height, unsupported=len(kept) - len(supported),
         usage_events=int(sum(v[0] for v in feedback.values())), usage_matched=int(matched),
         by_category={c: n for c, n in Counter(frame.get_column("category").to_list()).items()},
     )
