@@ -7,7 +7,8 @@ import polars as pl
 
 from learning_pipeline.capture.processing import read_traces
 from learning_pipeline.judging.judgments import JUDGMENTS_TABLE
-from learning_pipeline.meta.patterns import LIBRARY_TABLE, build_library, extract_candidates
+from learning_pipeline.meta.pattern_sources import extract_candidates
+from learning_pipeline.meta.patterns import LIBRARY_TABLE, build_library
 from learning_pipeline.meta.resources import PatternEmbedder
 from learning_pipeline.meta.service import OBSERVATIONS_TABLE, POSTERIORS_TABLE
 from learning_pipeline.meta.strategies import (

@@ -9,10 +9,10 @@ from learning_pipeline.config import MetaConfig
 from learning_pipeline.lake import Lake
 from learning_pipeline.meta.embeddings import OpenAIEmbedder
 from learning_pipeline.meta.pattern_search import PatternIndex, allowed, calibrate_min_relevance
-from learning_pipeline.meta.patterns import (
-    LIBRARY_TABLE, architecture_candidates, build_library, code_candidates, design_candidates,
-    error_fix_candidates, error_signature,
+from learning_pipeline.meta.pattern_sources import (
+    architecture_candidates, code_candidates, design_candidates, error_fix_candidates, error_signature,
 )
+from learning_pipeline.meta.patterns import LIBRARY_TABLE, build_library
 from learning_pipeline_tests.fake_openai_server import start_fake_openai
 from learning_pipeline_tests.meta import error_families as ef
 
