@@ -1,5 +1,7 @@
 """Judging-layer assets: daily judgments through the ledger, and pairwise code comparisons."""
 
+import hashlib
+
 import dagster as dg
 import polars as pl
 
@@ -46,6 +48,8 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
     """The assets, with the configured judges' combined judge_version as code_version: changing a
     prompt, a rubric weight, the model or a heuristic rule marks every partition stale."""
     judge_version = combined_version(judge_resource.build(), JUDGE_TYPES)
+    # The comparisons also change when what a row records changes (status, the content key).
+    comparisons_version = hashlib.sha256(f"{judge_version}|{sorted(COMPARISON_SCHEMA)}".encode()).hexdigest()[:16]
 
     @dg.asset(
         name=JUDGMENTS_TABLE,
@@ -110,7 +114,7 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
         kinds={"parquet", "polars"},
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        code_version=judge_version,
+        code_version=comparisons_version,
         deps=["raw_code_artifacts"],
         metadata={"dagster/column_schema": table_schema_metadata(COMPARISON_SCHEMA)},
         description="Consecutive versions of each code artifact compared pairwise, asked in both orders; "

@@ -9,8 +9,8 @@ train), and it cannot train (it comes from a held-out build, or it would put a h
 into training).
 
 A text's side is the side of its *home build*: the build that showed it first (earliest
-arrival in the landing zone, then earliest creation, then a hash of text and build to break
-ties). Why not a plain hash of the text: most texts occur in one build only (a code version,
+arrival in the landing zone; among builds that arrived together, the one a hash of text and
+build picks). Why not a plain hash of the text: most texts occur in one build only (a code version,
 a fix, a design), and a text hashed independently of its build straddles the split half the
 time, throwing most pairs away; with the home build, such a text is simply on its build's
 side and its pairs are all kept. A text that recurs across builds (a catalogue option) is held
@@ -54,8 +54,7 @@ class Sighting:
     domain: str
     text: str
     build_id: str | None
-    received_at: dt.datetime | None
-    created_at: dt.datetime | None
+    received_at: dt.datetime | None  # when the pipeline got the trace (its landing batch)
 
 
 _FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
@@ -63,11 +62,14 @@ _FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 
 def _order(s: Sighting, key: str) -> tuple:
     def when(value: dt.datetime | None) -> dt.datetime:
-        if value is None:
+        if value is None:  # a frame without arrival times (a test, a script): the hash alone decides
             return _FAR_FUTURE
         return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
-    return when(s.received_at), when(s.created_at), _unit("home", key, str(s.build_id))
+    # Within one arrival (a file ingested, a request posted) no build came first from the
+    # pipeline's point of view: a hash of text and build picks the home, so the texts of one
+    # batch get independent sides instead of all following the batch's earliest build.
+    return when(s.received_at), _unit("home", key, str(s.build_id))
 
 
 @dataclass

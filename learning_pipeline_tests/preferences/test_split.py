@@ -87,10 +87,10 @@ def test_held_out_labels_are_weighed_on_held_out_evidence_only():
 
 def test_a_text_at_home_in_its_own_build_follows_its_build():
     split = ContentSplit.from_sightings(SHARE, [
-        Sighting("code", "const a = 1", HELD[0], T0, T0),
-        Sighting("code", "const a = 2", HELD[0], T0, T0),
-        Sighting("code", "CONST  a = 1", TRAIN[0], T0 + dt.timedelta(days=1), T0),  # the same text, later
-        Sighting("error_fix", "const a = 1", TRAIN[0], T0, T0),  # another domain is another world
+        Sighting("code", "const a = 1", HELD[0], T0),
+        Sighting("code", "const a = 2", HELD[0], T0),
+        Sighting("code", "CONST  a = 1", TRAIN[0], T0 + dt.timedelta(days=1)),  # the same text, later
+        Sighting("error_fix", "const a = 1", TRAIN[0], T0),  # another domain is another world
     ])
     assert split.side("code", HELD[0], ["const a = 1", "const a = 2"]) == "held_out"
     assert split.side("code", TRAIN[0], ["const a = 1", "const b = 3"]) is None  # its home is held out

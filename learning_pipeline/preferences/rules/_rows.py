@@ -9,6 +9,6 @@ def json_of(value, default):
     return json.loads(value) if value else default
 
 
-def seen(row: dict) -> tuple:
-    """(received_at, created_at) of a trace row: when the pipeline first got it, and when it says it happened."""
-    return row.get("received_at"), row.get("created_at")
+def seen(row: dict):
+    """When the pipeline got this trace row (its landing batch); None in frames without it."""
+    return row.get("received_at")

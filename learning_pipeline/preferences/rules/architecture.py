@@ -48,7 +48,7 @@ def sightings(decisions: pl.DataFrame) -> Iterator[Sighting]:
     for row in decisions.iter_rows(named=True):
         decision = json_of(row["decision"], {})
         for option in [decision.get("chosenOption") or "", *(decision.get("rejectedOptions") or [])]:
-            yield Sighting(DOMAIN, option, row["build_id"], *seen(row))
+            yield Sighting(DOMAIN, option, row["build_id"], seen(row))
 
 
 def pairs(decisions: pl.DataFrame, batch: PairBatch) -> None:

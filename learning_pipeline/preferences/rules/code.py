@@ -24,7 +24,7 @@ DOMAIN = "code"
 def sightings(artifacts: pl.DataFrame) -> Iterator[Sighting]:
     for row in artifacts.iter_rows(named=True):
         for version in json_of(row["versions"], []):
-            yield Sighting(DOMAIN, version.get("code", ""), row["build_id"], *seen(row))
+            yield Sighting(DOMAIN, version.get("code", ""), row["build_id"], seen(row))
 
 
 def _verdicts(comparisons: pl.DataFrame) -> dict[str, dict]:

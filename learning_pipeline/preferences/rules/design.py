@@ -37,7 +37,7 @@ def design_text(row: dict) -> str:
 
 def sightings(designs: pl.DataFrame) -> Iterator[Sighting]:
     for row in designs.iter_rows(named=True):
-        yield Sighting(DOMAIN, design_text(row), row["build_id"], *seen(row))
+        yield Sighting(DOMAIN, design_text(row), row["build_id"], seen(row))
 
 
 def pairs(designs: pl.DataFrame, judgments: pl.DataFrame, batch: PairBatch) -> None:

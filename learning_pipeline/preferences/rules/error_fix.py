@@ -23,7 +23,7 @@ def sightings(errors: pl.DataFrame) -> Iterator[Sighting]:
         texts = [fix_text(fix)] if fix else []
         texts += [a.get("fixApplied", "") for a in json_of(row["recovery_journey"], [])]
         for text in texts:
-            yield Sighting(DOMAIN, text, row["build_id"], *seen(row))
+            yield Sighting(DOMAIN, text, row["build_id"], seen(row))
 
 
 def pairs(errors: pl.DataFrame, batch: PairBatch) -> None:
