@@ -95,10 +95,6 @@ class ContentSplit:
     def build_side(self, build_id: str | None) -> str:
         return HELD_OUT if is_held_out(build_id, self.share) else TRAIN
 
-    def home_build(self, domain: str, text: str) -> str | None:
-        known = self._home.get((domain, normalise(text)))
-        return known[1] if known else None
-
     def text_side(self, domain: str, text: str, fallback_build: str | None) -> str:
         """A text never sighted (it should not happen) is at home in the build that shows it now."""
         known = self._home.get((domain, normalise(text)))

@@ -120,3 +120,12 @@ def test_the_blocking_check_fails_when_a_held_out_text_is_in_training(learning_h
     lake.write("training_batches", _pairs(1, start=7).with_columns(pl.lit("rejected code 101").alias("rejected")),
                "builder-coder", key="model")
     assert not check_held_out_never_trained(lake).passed
+
+
+def test_texts_that_arrive_together_get_independent_homes():
+    """A catalogue landed in one batch: the batch's first build does not decide every option's side."""
+    builds = HELD[:5] + TRAIN[:5]
+    options = _options(40)
+    split = ContentSplit.from_sightings(SHARE, [Sighting("architecture", o, b, T0) for o in options for b in builds])
+    held = sum(split.text_side("architecture", o, None) == "held_out" for o in options)
+    assert 8 <= held <= 32
