@@ -28,6 +28,20 @@ def _read(lake, kind: str) -> pl.DataFrame:
     return read_traces(lake, kind)
 
 
+def pairs_from_lake(lake, rules: PairRules):
+    """generate_pairs over the current capture and judging tables (also what the bench measures)."""
+    decisions = lake.read("decision_traces")
+    if decisions.height == 0:
+        decisions = _read(lake, "decision").with_columns(pl.lit(None, pl.String).alias("outcome_source"))
+    comparisons = lake.read(COMPARISONS_TABLE, schema=COMPARISON_SCHEMA)
+    if "content_hash" not in comparisons.columns:  # written before verdicts were keyed by content: none usable
+        comparisons = pl.DataFrame(schema=COMPARISON_SCHEMA)
+    return generate_pairs(
+        decisions, _read(lake, "code_artifact"), _read(lake, "design_choice"), _read(lake, "error_recovery"),
+        lake.read("judgments", schema=JUDGMENT_SCHEMA), comparisons, rules,
+    )
+
+
 @dg.asset(
     name=PAIRS_TABLE,
     group_name="preferences",
@@ -53,17 +67,8 @@ def preference_pairs(context: dg.AssetExecutionContext, learning_home: LearningH
     verdicts so a judge change replaces, never adds to, the pairs built on old verdicts; split by
     build and by content (no held-out text is in a training pair of its domain)."""
     lake = learning_home.lake()
-    decisions = lake.read("decision_traces")
-    if decisions.height == 0:
-        decisions = _read(lake, "decision").with_columns(pl.lit(None, pl.String).alias("outcome_source"))
     rules = PairRules(min_judgment_confidence=EvolutionConfig().min_judgment_confidence)
-    comparisons = lake.read(COMPARISONS_TABLE, schema=COMPARISON_SCHEMA)
-    if "content_hash" not in comparisons.columns:  # written before verdicts were keyed by content: none usable
-        comparisons = pl.DataFrame(schema=COMPARISON_SCHEMA)
-    pairs, batch = generate_pairs(
-        decisions, _read(lake, "code_artifact"), _read(lake, "design_choice"), _read(lake, "error_recovery"),
-        lake.read("judgments", schema=JUDGMENT_SCHEMA), comparisons, rules,
-    )
+    pairs, batch = pairs_from_lake(lake, rules)
     previous = lake.read(PAIRS_TABLE, schema=PAIR_TABLE_SCHEMA)
     lake.write(PAIRS_TABLE, pairs)
     counts = pairs.group_by("domain", "split").len().sort("domain", "split")
