@@ -35,6 +35,8 @@ def cmd_simulate(args) -> int:
 def cmd_ingest(args) -> int:
     """Exit 0 when everything landed clean, 1 when a file or a line was rejected (the others
     were still landed), 2 when there was nothing to ingest."""
+    import sqlite3
+
     from learning_pipeline.capture.ingest import IngestError, expand_paths, ingest_path
     from learning_pipeline.capture.landing import LandingZone
 
@@ -52,6 +54,9 @@ def cmd_ingest(args) -> int:
                 tqdm.write(f"error: {err}", file=sys.stderr)
                 rejected += 1
                 continue
+            except (OSError, sqlite3.Error) as err:  # the landing zone itself: every later file would fail too
+                raise ConfigError(f"cannot write the landing zone {zone.root} while ingesting {path}: "
+                                  f"{getattr(err, 'strerror', None) or err}") from None
             r = report.receipt
             tqdm.write(
                 f"{path} ({report.format}): {r.lines} lines landed in {len(r.files_written)} files over "
