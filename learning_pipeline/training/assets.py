@@ -89,7 +89,7 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
     settings, lake = learning_home.settings(), learning_home.lake()
     spec, run_id = model_spec(context.partition_key), context.run.run_id
     try:
-        hold_model(context, settings.home, spec.name)  # kept from training_batches in a training_job run
+        hold_model(context, settings, spec.name)  # kept from training_batches in a training_job run
     except ModelBusy as busy:
         raise dg.Failure(str(busy)) from busy
     registry = ShadowModelRegistry(lake)
