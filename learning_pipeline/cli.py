@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from learning_pipeline.config import LearningSettings
+from learning_pipeline.config import ConfigError, LearningSettings
 
 
 def _settings() -> LearningSettings:
@@ -19,7 +19,7 @@ def _settings() -> LearningSettings:
 
 # -- simulate ------------------------------------------------------------------------------------
 def cmd_simulate(args) -> int:
-    from learning_pipeline.capture.simulator import simulate
+    from learning_pipeline.simulation import simulate
 
     end = dt.date.fromisoformat(args.end_date) if args.end_date else None
     summary = simulate(builds=args.builds, seed=args.seed, days=args.days, out=Path(args.out), end_date=end)
@@ -33,6 +33,8 @@ def cmd_simulate(args) -> int:
 
 # -- ingest --------------------------------------------------------------------------------------
 def cmd_ingest(args) -> int:
+    """Exit 0 when everything landed clean, 1 when a file or a line was rejected (the others
+    were still landed), 2 when there was nothing to ingest."""
     from learning_pipeline.capture.ingest import IngestError, expand_paths, ingest_path
     from learning_pipeline.capture.landing import LandingZone
 
@@ -41,21 +43,33 @@ def cmd_ingest(args) -> int:
     if not paths:
         print("nothing to ingest: no trace files or databases found", file=sys.stderr)
         return 2
-    failed = 0
+    rejected = 0
     with tqdm(desc="ingesting", unit=" lines", disable=args.quiet) as bar:
         for path in paths:
             try:
                 report = ingest_path(path, zone, progress=bar.update)
             except IngestError as err:
-                print(f"error: {err}", file=sys.stderr)
-                failed += 1
+                tqdm.write(f"error: {err}", file=sys.stderr)
+                rejected += 1
                 continue
             r = report.receipt
             tqdm.write(
                 f"{path} ({report.format}): {r.lines} lines landed in {len(r.files_written)} files over "
-                f"{len(r.lines_by_partition)} days; {r.duplicate_batches} batches already landed"
+                f"{len(r.lines_by_partition)} days; {r.duplicate_lines} lines already landed; "
+                f"{sum(r.redactions.values())} secrets redacted"
             )
-    return 1 if failed else 0
+            for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
+                tqdm.write(f"rejected: {path}: {problem.where}: {problem.field}: {problem.reason[:200]}", file=sys.stderr)
+            if r.invalid_lines > MAX_PROBLEMS_SHOWN:
+                tqdm.write(f"rejected: {path}: {r.invalid_lines - MAX_PROBLEMS_SHOWN} more lines; `learning-pipeline run` puts "
+                           f"every rejected line in the quarantine (`status` lists them by field)", file=sys.stderr)
+            if report.broken and all(p.where != report.broken.where for p in report.problems[:MAX_PROBLEMS_SHOWN]):
+                tqdm.write(f"error: {path}: {report.broken.where}: {report.broken.reason}", file=sys.stderr)
+            rejected += report.rejected
+    return 1 if rejected else 0
+
+
+MAX_PROBLEMS_SHOWN = 5
 
 
 # -- run -----------------------------------------------------------------------------------------
@@ -101,8 +115,38 @@ def run_pipeline(selection: list[str] | None = None, quiet: bool = False) -> boo
     return ok and finished == len(stages)
 
 
+def resolve_selection(names: list[str]) -> list[str]:
+    """The asset keys `--select` names: asset keys or Dagster selection strings. A key computed in
+    one step with others (the capture step writes every raw table and the quarantine) brings
+    them along. An unknown name is a ConfigError listing the valid ones."""
+    import dagster as dg
+
+    from learning_pipeline.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    valid = sorted(k.to_user_string() for k in graph.materializable_asset_keys)
+    keys: set = set()
+    for name in filter(None, (n.strip() for n in names)):
+        key = dg.AssetKey.from_user_string(name)
+        if graph.has(key) and graph.get(key).is_materializable:
+            keys.add(key)
+            continue
+        try:
+            resolved = dg.AssetSelection.from_string(name).resolve(graph)
+        except Exception:  # Dagster raises several types for a selection it cannot parse or resolve
+            resolved = set()
+        if not resolved:
+            raise ConfigError(f"--select {name!r}: no such asset; valid names: {', '.join(valid)}")
+        keys |= resolved
+    if not keys:
+        raise ConfigError(f"--select names no asset; valid names: {', '.join(valid)}")
+    for key in list(keys):
+        keys |= set(graph.get(key).execution_set_asset_keys)
+    return sorted(k.to_user_string() for k in keys if graph.get(k).is_materializable)
+
+
 def cmd_run(args) -> int:
-    selection = [s.strip() for s in args.select.split(",")] if args.select else None
+    selection = resolve_selection(args.select.split(",")) if args.select else None
     return 0 if run_pipeline(selection, quiet=args.quiet) else 1
 
 
@@ -149,14 +193,27 @@ def status_report(settings: LearningSettings) -> dict:
         "preference_pairs": {
             f"{d}/{s}": n for d, s, n in pairs.group_by("domain", "split").len().sort("domain", "split").iter_rows()
         } if pairs.height else {},
-        "capture": {
-            "lines_read": int(stats.get_column("lines_read").sum()) if stats.height else 0,
-            "accepted": int(stats.get_column("accepted").sum()) if stats.height else 0,
-            "quarantined": int(stats.get_column("quarantined").sum()) if stats.height else 0,
-        },
+        "capture": _capture_counts(stats, tables, quarantine.height),
         "registry": registry,
         "promoted_models": {name: m["champion"] for name, m in registry.items() if m["champion"] is not None},
         "last_runs": last_runs(settings),
+    }
+
+
+def _capture_counts(stats, tables: dict[str, int], quarantined: int) -> dict:
+    """Every landed line once: stored as a row (`accepted`, the raw tables' rows), superseded by
+    a newer copy of its record, quarantined, or an exact duplicate of a quarantined line."""
+    from learning_pipeline.capture.wire import TRACE_KINDS
+
+    def total(column: str) -> int:
+        return int(stats.get_column(column).sum()) if stats.height and column in stats.columns else 0
+
+    return {
+        "lines_read": total("lines_read"),
+        "accepted": sum(tables.get(spec.table, 0) for spec in TRACE_KINDS.values()),
+        "superseded": total("superseded"),
+        "quarantined": quarantined,
+        "duplicates": total("duplicates"),
     }
 
 
@@ -245,7 +302,10 @@ def cmd_models(args) -> int:
     registry = ShadowModelRegistry(Lake(_settings().lake_dir))
     from learning_pipeline.config import SHADOW_MODELS
 
-    names = [args.name] if args.name else [m.name for m in SHADOW_MODELS]
+    known = [m.name for m in SHADOW_MODELS]
+    if args.name and args.name not in known:
+        raise ConfigError(f"no shadow model named {args.name!r}; the models are: {', '.join(known)}")
+    names = [args.name] if args.name else known
     if args.rollback:
         if not args.name:
             print("error: name the model to roll back", file=sys.stderr)
@@ -282,6 +342,21 @@ def cmd_models(args) -> int:
     return 0
 
 
+def _check_output_path(raw: str) -> None:
+    """Refuse, naming the path the user gave, an output that cannot be written (rather than fail
+    later on a temporary file beside it)."""
+    import os
+
+    path = Path(raw)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ConfigError(f"--out {raw}: is a folder; give a file path")
+    if not parent.is_dir():
+        raise ConfigError(f"--out {raw}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigError(f"--out {raw}: not writable (permission denied)")
+
+
 # -- export-pairs --------------------------------------------------------------------------------
 def cmd_export_pairs(args) -> int:
     import polars as pl
@@ -289,6 +364,7 @@ def cmd_export_pairs(args) -> int:
     from learning_pipeline.lake import Lake
     from learning_pipeline.preferences.export import SecretInExportError, write_export
 
+    _check_output_path(args.out)
     pairs = Lake(_settings().lake_dir).read("preference_pairs")
     if pairs.height == 0:
         print("no preference pairs yet: run `learning-pipeline run` first", file=sys.stderr)
@@ -300,6 +376,8 @@ def cmd_export_pairs(args) -> int:
     except SecretInExportError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # the temporary file beside it is an implementation detail: name the user's path
+        raise ConfigError(f"--out {args.out}: cannot be written ({err.strerror or err})") from None
     print(f"{written} pairs ({args.format}) -> {args.out}")
     return 0
 
@@ -308,7 +386,7 @@ def cmd_export_pairs(args) -> int:
 def cmd_demo(args) -> int:
     from learning_pipeline.capture.ingest import ingest_path
     from learning_pipeline.capture.landing import LandingZone
-    from learning_pipeline.capture.simulator import simulate
+    from learning_pipeline.simulation import simulate
 
     settings = _settings()
     out = settings.home / "demo" / "traces.jsonl.gz"
@@ -318,7 +396,8 @@ def cmd_demo(args) -> int:
     print(f"    {summary.lines} trace lines, {summary.bad_lines} deliberately bad, {summary.planted_secrets} planted secrets")
     print("2/4 ingesting into the landing zone ...")
     receipt = ingest_path(out, LandingZone(settings.landing_dir)).receipt
-    print(f"    {receipt.lines} lines landed ({receipt.duplicate_batches} batches were already there)")
+    print(f"    {receipt.lines} lines landed ({receipt.duplicate_lines} were already there, "
+          f"{sum(receipt.redactions.values())} secrets redacted before landing)")
     print("3/4 materializing the pipeline ...")
     if not run_pipeline(quiet=False):
         print("the pipeline failed; see the errors above", file=sys.stderr)
@@ -396,7 +475,12 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_status)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ConfigError as err:
+        # A setting or a name the user gave: one line that names it, no traceback.
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
