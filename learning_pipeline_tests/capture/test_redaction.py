@@ -129,11 +129,23 @@ SECRETS = [
     Secret("url_password", "REDIS_URL=redis://:{S}@cache:6379/0", fake(16)),
     Secret("url_password", "amqp://guest:{S}@rabbit.example.com/vhost", "p@ss!w0rd"),
     Secret("url_password", "mysql://root:{S}@127.0.0.1:3306/shop", "Br4ck3t[s]:ok"),
-    Secret("high_entropy", "const WEBHOOK_SIGNING_SECRET = '{S}';", fake(40)),
-    Secret("high_entropy", "X-Api-Secret: {S}", fake_b64(32)),
-    Secret("high_entropy", "HF_TOKEN={S}", "hf_" + fake(34)),
+    Secret("high_entropy", "const WEBHOOK_SIGNATURE_HEADER_VALUE = '{S}';", fake(40)),
+    Secret("high_entropy", "X-Api-Signature: {S}", fake_b64(32)),
+    Secret("high_entropy", "pulled the model with {S} yesterday", "hf_" + fake(34)),
     # 16 symbols twice each: exactly 4.0 bits per character, the low end of real tokens
-    Secret("high_entropy", "SESSION_SECRET={S}", "".join(_rng.sample(list("k9Qm2Xv7Rt4Lp8Zw") * 2, 32))),
+    Secret("high_entropy", "cookie value {S}", "".join(_rng.sample(list("k9Qm2Xv7Rt4Lp8Zw") * 2, 32))),
+    # a secret-naming variable wins over the shape of its value
+    Secret("named_secret", "const WEBHOOK_SIGNING_SECRET = '{S}';", fake(40)),
+    Secret("named_secret", "X-Api-Secret: {S}", fake_b64(32)),
+    Secret("named_secret", "HF_TOKEN={S}", "hf_" + fake(34)),
+    Secret("named_secret", "JWT_SECRET='{S}'", "mysupersecretvalue"),
+    Secret("password", '{"username": "admin", "password": "{S}"}', "Tr0ub4dor&3"),
+    Secret("password", "DB_PASSWORD={S}", "hunter2hunter"),
+    Secret("password", "db:\n  user: app\n  password: {S}\n", "s3cr3t-Pa55"),
+    Secret("password", "psycopg2.OperationalError: could not connect: password={S} rejected", "Xk9pQ2zz"),
+    Secret("service_token", "export GITLAB_TOKEN={S} && git push origin main", "glpat-" + fake(20, URLSAFE)),
+    Secret("service_token", "shopify.api_version; const session = '{S}';", "shpat_" + fake(32, "0123456789abcdef")),
+    Secret("basic_auth", "curl -H 'Authorization: Basic {S}' https://api.example.com", base64.b64encode(b"admin:" + fake(12).encode()).decode()),
     Secret("email", "Contact {S} for staging access.", "jane.doe+builds@example.co.uk"),
     Secret("email", "Author: Sam Lee <{S}>\nDate: Tue Jan 13", "sam.lee@acme-corp.io"),
 ]
@@ -189,8 +201,9 @@ def test_corpus_is_big_enough_and_covers_every_kind():
 
 def test_marker_format_and_unknown_kind():
     assert marker("jwt") == "[REDACTED:jwt]"
+    assert marker("password") == "[REDACTED:password]"
     with pytest.raises(ValueError):
-        marker("password")
+        marker("passwords")
 
 
 @pytest.mark.parametrize("case", BY_ID.values(), ids=BY_ID.keys())
