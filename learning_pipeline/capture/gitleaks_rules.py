@@ -9,9 +9,9 @@ rule's `entropy`, and the global and per-rule allowlists (regexes on secret / ma
 stopwords) drop a finding. Go's RE2 syntax (scoped `(?i)`, `[[:alnum:]]`, `\\z`) compiles
 unchanged with the `regex` package in its version-1 mode.
 
-Left out: `generic-api-key` (our keyword-named-value rule in secret_rules.py covers its
-keywords, with placeholder and type look-alikes handled) and `pkcs12-file` (a file-path rule,
-no content). Path allowlists do not apply: a trace has no file path.
+Left out: `generic-api-key` and `hashicorp-tf-password` (our keyword-named-value rule in
+named_values.py covers their names, with placeholder and type look-alikes handled, and marks
+the value without its quotes) and `pkcs12-file` (a file-path rule, no content). Path allowlists do not apply: a trace has no file path.
 
 Each rule also gets an *anchor*: a Rust-regex necessary condition that holds on the raw JSON
 text of a line holding the decoded secret, which the Polars prefilter searches (see
@@ -33,7 +33,7 @@ from pathlib import Path
 import regex
 
 RULES_FILE = Path(__file__).with_name("rules") / "gitleaks.toml"
-EXCLUDED = frozenset({"generic-api-key", "pkcs12-file"})
+EXCLUDED = frozenset({"generic-api-key", "pkcs12-file", "hashicorp-tf-password"})
 
 # gitleaks' suffix that ends a secret: a quote, whitespace, `;`, a literal `\n`, or the end.
 _TERMINATOR = "(?:[\\x60'\"\\s;]|\\\\[nr]|$)"
@@ -46,8 +46,8 @@ _NAMED_PREFIXES = ("(?i)[\\w.-]{0,50}?(?:", "[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:
 # and the first characters of the value (each rule's value is 5 or more of these), after
 # what gitleaks allows before it, in raw JSON maybe escaped.
 _NAMED_ANCHOR_TAIL = (
-    r"""[ \t\w.-]{0,40}(?:\\?["'])?(?:\s|\\[nrt]){0,3}(?:=|>|:|\|\||\?=|,)"""
-    r"""(?:[`'"\s=]|\\[nrt"]){0,10}[\w.=+/~%-]{5}"""
+    r"""[ \t\w.-]{0,40}(?:\\*["'])?(?:\s|\\[nrt]){0,3}(?:=|>|:|\|\||\?=|,)"""
+    r"""(?:[`'"\s=\\]|\\[nrt]){0,15}[\w.=+/~%-]{5}"""
 )
 # Rules whose keyword would flag too many ordinary lines get a tighter hand-made anchor.
 _SPECIAL_ANCHORS = {
@@ -58,11 +58,6 @@ _SPECIAL_ANCHORS = {
     # `lob` is inside `global` and `blob`: the value's own prefix is rarer
     "lob-api-key": r"(?:live|test)_[a-f0-9]{35}",
     "lob-pub-api-key": r"(?:test|live)_pub_[a-f0-9]{31}",
-    # gitleaks' `password = "..."` rule for Terraform: the value is quoted (maybe `\"` raw)
-    "hashicorp-tf-password": (
-        r"""(?:password|Password|PASSWORD)[ \t\w.-]{0,20}(?:\\?["'])?(?:\s|\\[nrt]){0,3}"""
-        r"""(?:=|>|:|\|\||\?=|,)(?:[`'\s=]|\\[nrt])*\\?"[a-zA-Z0-9=_-]{8}"""
-    ),
 }
 # Rules whose keyword is noisy but whose token starts with a rarer literal, as spelled here.
 _LITERAL_ANCHORS = {

@@ -83,7 +83,8 @@ _ENDS_LIKE_PASSWORD = re.compile(rf"(?:{_PASSWORD_WORDS}|{_PASSWORD_SEGMENTS})$"
 
 # Raw-JSON necessary condition for the Polars prefilter (Rust syntax): the keyword, then what
 # the operator part allows, with quotes maybe escaped and a tab maybe written `\t`.
-ANCHOR = _KEYWORD + r"""(?:\\?["'`])?\]?(?:[ \t]|\\t)*(?:=|:|(?:[ \t]|\\t)+(?:is|was)[ \t])"""
+# (`\\*`: a quote escaped once in the text is escaped again in its JSON line, `\\\"`)
+ANCHOR = _KEYWORD + r"""(?:\\*["'`])?\]?(?:[ \t]|\\t)*(?:=|:|(?:[ \t]|\\t)+(?:is|was)[ \t])"""
 ANCHOR_RE = re.compile(ANCHOR)  # the same condition, for rules that borrow it
 
 _REFERENCE = re.compile(
@@ -111,7 +112,7 @@ _FIELD_NAME = re.compile(
     r"(?i)(?:x-)?(?:(?:api|auth|access|refresh|id|csrf|xsrf|session|bearer|client|secret|private"
     r"|public|app|user|admin|reset|verification)[-_]?)?(?:key|token|secret|password|passwd)s?"
 )
-_TYPE_LIKE = re.compile(r"[A-Z][A-Za-z]*|[a-z]+(?:\[[^\]]*\])?")  # `Password`, `str`, `string`
+_TYPE_LIKE = re.compile(r"(?:[A-Z][a-z]+)+|[a-z]+(?:\[[^\]]*\])?")  # `Password`, `str`, `string`
 _MEMBER = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _ENV_NAME = re.compile(r"(?:export\s+)?[A-Z][A-Z0-9_]*")
@@ -145,6 +146,15 @@ def is_secret_value(value: str, kind: str, name: str = "") -> bool:
     return len(value) >= 8 and _entropy(value) >= 3.0
 
 
+_WORD = re.compile(r"[A-Z]?[a-z]{3,}")
+
+
+def _looks_like_words(value: str) -> bool:
+    """`hashedPassword`, `postgres`, `nextToken` read as words; `SHPEewGMoo` does not."""
+    letters = sum(c.isalpha() for c in value)
+    return sum(len(w) for w in _WORD.findall(value)) >= 0.6 * letters
+
+
 def _name(m: re.Match) -> str:
     """The whole name whose keyword the match starts with: `DB_` + `PASSWORD`."""
     before = m.string[max(0, m.start() - 200):m.start()]
@@ -156,11 +166,11 @@ def _name(m: re.Match) -> str:
     return name
 
 
-def _bare_value_is_secret(m: re.Match, kind: str, name: str) -> bool:
+def _bare_value_is_secret(m: re.Match, kind: str, name: str, value: str) -> bool:
     """An unquoted value: env style (`DB_PASSWORD=x`), YAML (`password: x`), connection strings
     (`Password=x;`). In code the same shape is a type, a variable or a call."""
-    value, after = m.group("bare"), m.group("after")
-    if value[0] in "$%&*@!|>#/.":  # references, YAML anchors / tags / block scalars, paths
+    after = m.group("after")
+    if value[0] in "$%&*@!|>#/.-":  # references, YAML anchors / tags / block scalars, paths
         return False
     if after == "(" or _MEMBER.fullmatch(value):  # a call or `req.body.password`
         return False
@@ -173,7 +183,7 @@ def _bare_value_is_secret(m: re.Match, kind: str, name: str) -> bool:
         # (a backslash starts a written-out `\n` in quoted code: the line ends there)
         if _TYPE_LIKE.fullmatch(value) or after not in ("", " ", "\t", "\\", *(";&" if tight else "")):
             return False
-        if not (re.search(r"[0-9]", value) and re.search(r"[A-Za-z]", value)):
+        if not (re.search(r"[0-9]", value) and re.search(r"[A-Za-z]", value)) and _looks_like_words(value):
             return False
     return is_secret_value(value, kind, name)
 
@@ -184,9 +194,18 @@ def span(m: re.Match) -> tuple[int, int] | None:
     kind = name_kind(name)
     if kind is None:
         return None
+    name_start = m.start("kw") - (len(name) - len(m.group("kw")))
+    if m.string[max(0, name_start - 2):name_start].endswith(("$", "${")):  # `${DB_PASSWORD:-x}`
+        return None
     if m.group("quoted") is not None:
         return m.span("quoted") if is_secret_value(m.group("quoted"), kind, name) else None
-    return m.span("bare") if _bare_value_is_secret(m, kind, name) else None
+    start, end = m.span("bare")
+    # prose ends a sentence after the value: `the password was reset.`
+    while end > start and m.string[end - 1] in ".,!?:":
+        end -= 1
+    if end == start or not _bare_value_is_secret(m, kind, name, m.string[start:end]):
+        return None
+    return start, end
 
 
 def kind_of(m: re.Match) -> str:

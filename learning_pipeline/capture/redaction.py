@@ -140,11 +140,16 @@ def _redact_text(text: str, scope: _Scope) -> tuple[str, Counter[str]]:
 def _redact_member(key: str, value: str, counts: Counter[str], scope: _Scope = _ALL) -> str:
     """The value of a JSON object member, redacted; whole when its key names a secret."""
     redacted, found = _redact_text(value, scope)
-    counts.update(found)
     kind = named_values.name_kind(key)
-    if kind is not None and named_values.is_secret_value(redacted, kind, key):
-        counts[kind] += 1
-        return marker(kind)
+    if kind is not None:
+        if found == Counter(high_entropy=1) and redacted == marker("high_entropy"):
+            # the name says what it is, as in text, where the named rule runs before the
+            # high-entropy one
+            redacted, found = marker(kind), Counter({kind: 1})
+        elif named_values.is_secret_value(redacted, kind, key):
+            redacted = marker(kind)
+            found[kind] += 1
+    counts.update(found)
     return redacted
 
 
