@@ -11,16 +11,24 @@ the other.
    them, so they find something only when a secret reached the pairs some other way.
 
 A finding that is one of our own `[REDACTED:kind]` markers is not a secret.
+
+detect-secrets reads some 0.02-0.1 MB/s. The pipeline's export is rewritten on every run
+with mostly the same pairs, so the check may keep the digests of lines detect-secrets found
+clean (`clean_cache`, keyed by the scanner's version): a line is scanned by it once. Our rules
+read every line every time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 from learning_pipeline.capture.redaction import redact_obj
+from learning_pipeline.lake import atomic_write_bytes
 
 DETECT_SECRETS = "detect-secrets"
 REDACTION_RULES = "redaction-rules"
@@ -75,7 +83,25 @@ def _rule_findings(records: list[object]) -> list[Finding]:
     return findings
 
 
-def scan_export_lines(lines: list[str]) -> list[Finding]:
+def _digest(line: str) -> str:
+    return hashlib.sha256(line.encode()).hexdigest()
+
+
+def _read_cache(path: Path | None) -> set[str]:
+    if path is None or not path.exists():
+        return set()
+    try:
+        cached = json.loads(path.read_text())
+    except ValueError:
+        return set()
+    return set(cached.get("clean", ())) if cached.get("scanner") == _scanner_version() else set()
+
+
+def _scanner_version() -> str:
+    return f"detect-secrets {version('detect-secrets')}"
+
+
+def scan_export_lines(lines: list[str], clean_cache: Path | None = None) -> list[Finding]:
     """Every secret either scanner finds in the export lines, in line order. A line that is
     not JSON is scanned as one text."""
     records: list[object] = []
@@ -84,7 +110,16 @@ def scan_export_lines(lines: list[str]) -> list[Finding]:
             records.append(json.loads(line))
         except ValueError:
             records.append(line)
-    findings = _detect_secrets_findings(records) + _rule_findings(records)
+    clean = _read_cache(clean_cache)
+    todo = [i for i, line in enumerate(lines) if _digest(line) not in clean]
+    found = _detect_secrets_findings([records[i] for i in todo])
+    detected = [Finding(todo[f.line - 1] + 1, f.scanner, f.kind) for f in found]
+    if clean_cache is not None:
+        dirty = {f.line for f in detected}
+        clean |= {_digest(lines[i]) for i in todo if i + 1 not in dirty}
+        payload = {"scanner": _scanner_version(), "clean": sorted(clean & {_digest(line) for line in lines})}
+        atomic_write_bytes(clean_cache, json.dumps(payload).encode())
+    findings = detected + _rule_findings(records)
     return sorted(set(findings), key=lambda f: (f.line, f.scanner, f.kind))
 
 
