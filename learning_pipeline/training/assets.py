@@ -10,6 +10,7 @@ import polars as pl
 from learning_pipeline.config import (
     SHADOW_MODELS, DPOTrainingConfig, EvolutionConfig, LearningSettings, ShadowModelSpec, TrainingSettings,
 )
+from learning_pipeline.metadata import redacted, redacted_md
 from learning_pipeline.preferences.assets import BATCHES_TABLE, PAIRS_TABLE, model_partitions
 from learning_pipeline.preferences.export import trl_record
 from learning_pipeline.preferences.pairs import PAIR_SCHEMA
@@ -134,7 +135,7 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
         reason = error_file.read_text() if error_file.exists() else str(err)
         registry.update(spec.name, version, status="failed", metrics={"error": reason[:2000]})
         registry.record_run(run_id, spec.name, extras, "failed", error=reason[:2000])
-        raise dg.Failure(f"{spec.name} v{version}: training failed: {reason[:500]}") from err
+        raise dg.Failure(redacted(f"{spec.name} v{version}: training failed: {reason[:500]}")) from err
     metrics = {k: v.value for k, v in reported.metadata.items()}
     registry.update(spec.name, version, status="ready", metrics=metrics)
     registry.record_run(run_id, spec.name, extras, "completed", final_loss=metrics.get("final_loss"), metrics=metrics)
@@ -208,7 +209,7 @@ def adapter_evaluation(context: dg.AssetExecutionContext, learning_home: Learnin
             "champion_accuracy": champ.accuracy,
             "candidate_mean_margin": cand.mean_margin,
             **{f"accuracy_{d}": a for d, a in cand.by_domain.items()},
-            "report": dg.MetadataValue.md((Path(candidate["adapter_path"]) / "eval_report.md").read_text()),
+            "report": redacted_md((Path(candidate["adapter_path"]) / "eval_report.md").read_text()),
         }
     )
     yield dg.AssetCheckResult(
