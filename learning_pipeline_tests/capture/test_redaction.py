@@ -648,3 +648,19 @@ def test_json_lines_stay_valid_json_and_equal_redact_obj(doc, ensure_ascii: bool
     assert {k: v for k, v in frame.row(0, named=True).items() if v} == dict(counts)
     again, frame_again = redaction_counts_frame(pl.Series([raw]))
     assert again.to_list() == [raw] and frame_again.sum_horizontal().to_list() == [0]
+
+
+# --- the rule sets ------------------------------------------------------------------------------
+from learning_pipeline.capture.gitleaks_rules import EXCLUDED, load_rules  # noqa: E402
+from learning_pipeline.capture.redaction import _GROUP_ANCHORS  # noqa: E402
+
+
+def test_gitleaks_default_rules_all_load_and_their_anchors_compile_in_rust():
+    rules, _ = load_rules()
+    assert len(rules) >= 210 and not EXCLUDED & {rule.id for rule in rules}
+    for rule in rules:
+        assert rule.pattern.pattern and rule.gate.pattern, rule.id  # compiles with `regex`
+    probe = pl.Series(["x"])
+    for anchors in _GROUP_ANCHORS.values():
+        for anchor in anchors:
+            probe.str.contains(anchor)  # compiles with Rust's regex, within its size limit
