@@ -21,10 +21,12 @@ value, in both paths.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -44,7 +46,17 @@ from learning_pipeline.capture.secret_rules import (
     marker,
 )
 
-__all__ = ["SECRET_KINDS", "marker", "redact_text", "redact_obj", "redaction_changes", "redaction_counts_frame"]
+__all__ = [
+    "SECRET_KINDS", "RULES_VERSION", "marker", "redact_text", "redact_obj", "redaction_changes", "redaction_counts_frame",
+]
+
+# Which rules redacted a text: a digest of every file that defines them (this module, the
+# rules, the keyword-named values, the gitleaks loader and its vendored config). Whoever
+# records "redacted under version X" (the landing zone) should use this, not one file's hash.
+_RULE_SOURCES = ("redaction.py", "secret_rules.py", "named_values.py", "gitleaks_rules.py", "rules/gitleaks.toml")
+RULES_VERSION = hashlib.sha256(
+    b"".join((Path(__file__).parent / name).read_bytes() for name in _RULE_SOURCES)
+).hexdigest()[:16]
 
 # --- decoded text ---------------------------------------------------------------------------
 
