@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from learning_pipeline.capture.redaction import redact_obj
-from learning_pipeline.capture.simulator import simulate
+from learning_pipeline.simulation import simulate
 from learning_pipeline.preferences import secret_scan
 from learning_pipeline.preferences.export import trl_record
 

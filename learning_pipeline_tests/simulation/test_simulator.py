@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from learning_pipeline.capture.simulator import (
+from learning_pipeline.simulation import (
     DECISION_TYPES,
     KINDS,
     PHASES,
@@ -233,10 +233,10 @@ def test_hidden_code_quality_shows_in_the_code_text(sim):
             smells.append(-len(CODE_SMELLS.findall(version["code"])))
     assert len(qs) > 300
     assert _spearman(qs, smells) > 0.5
-    # ... and the reported trajectory tracks it too (with noise)
+    # ... and the reported trajectory tracks it as a self-assessment does: clearly, not closely
     reported = [(quality[(d["artifactId"], i + 1)], p["codeQualityScore"])
                 for _, d in _of_kind(good, "code_artifact") for i, p in enumerate(d["qualityTrajectory"])]
-    assert _spearman(*zip(*reported)) > 0.7
+    assert 0.45 < _spearman(*zip(*reported)) < 0.8
 
 
 def test_the_builder_gets_better_over_time(sim):
@@ -266,11 +266,11 @@ def test_decision_outcomes_follow_the_hidden_option_probabilities(sim):
             final[d["traceId"]] = d["outcome"]
     for _, d in _of_kind(good, "decision_outcome"):
         final[d["traceId"]] = d["outcome"]  # the newest replaces the older
-    quality = {o["option"]: o["quality"] for options in truth["decision_options"].values() for o in options}
+    quality = {d["traceId"]: d["chosen_quality"] for d in truth["decisions"]}
     wins = defaultdict(list)
     for _, d in _of_kind(good, "decision"):
         if d["traceId"] in final:
-            wins[quality[d["decision"]["chosenOption"]]].append(final[d["traceId"]]["immediateResult"] == "success")
+            wins[quality[d["traceId"]]].append(final[d["traceId"]]["immediateResult"] == "success")
     good_rate = sum(wins["good"]) / len(wins["good"])
     bad_rate = sum(wins["bad"]) / len(wins["bad"])
     assert good_rate > 0.7 and bad_rate < 0.45
@@ -303,7 +303,8 @@ def test_error_journeys_fix_only_with_the_correct_fix_at_the_needed_level(sim):
             correct = spec["correct_fix"] in step["fixApplied"]
             assert (step["result"] == "fixed") == (correct and step["level"] >= spec["level_required"])
         if journey[-1]["result"] == "fixed":
-            assert d["successfulFix"]["fixDescription"] == spec["correct_fix"]
+            assert spec["correct_fix"] in d["successfulFix"]["fixDescription"]
+            assert d["successfulFix"]["fixDescription"] in journey[-1]["fixApplied"]
             assert d["resolvedAt"]
         else:
             assert d.get("successfulFix") is None
@@ -326,8 +327,15 @@ def test_design_choices_reflect_soul_fit_and_slop(sim):
             raw = base64.b64decode(uri.removeprefix("data:image/png;base64,"))
             assert raw.startswith(b"\x89PNG\r\n\x1a\n") and 100 < len(raw) < 2000
             shots += 1
-    assert slop_scores and fit_scores and max(slop_scores) < min(fit_scores)
+    # the builder's own scores are self-assessments: they lean the right way, with overlap
+    assert slop_scores and fit_scores and np.mean(slop_scores) < np.mean(fit_scores) - 8
+    assert min(fit_scores) < max(slop_scores)
     assert shots > 0
+    # and its flags are wrong a fair share of the time (mostly flattering)
+    flags = [(d["motionLanguage"].get("matchesSoul"), hidden[d["choiceId"]]["motion_fit"])
+             for _, d in _of_kind(good, "design_choice") if isinstance(d.get("motionLanguage"), dict)]
+    wrong = sum(said != true for said, true in flags) / len(flags)
+    assert 0.1 < wrong < 0.45
 
 
 def test_planted_secrets_are_in_the_recorded_lines_only(sim):
@@ -408,10 +416,9 @@ def test_builder_sqlite_holds_the_four_trace_kinds(sim, tmp_path):
     con.close()
 
 
-def test_simulating_1000_builds_is_fast(tmp_path):
-    import time
-
-    started = time.perf_counter()
+@pytest.mark.heavy
+def test_simulating_1000_builds_streams_to_gzip(tmp_path):
+    # Speed is a bench figure (bench_capture_throughput simulates its input); here only that a
+    # large run streams through gzip with no bad lines when none are asked for.
     summary = simulate(1000, seed=11, days=30, out=tmp_path / "big.jsonl.gz", end_date=END, bad_line_rate=0.0)
-    assert time.perf_counter() - started < 15
     assert summary.bad_lines == 0 and summary.lines > 20_000
