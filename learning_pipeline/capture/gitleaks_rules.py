@@ -11,7 +11,8 @@ unchanged with the `regex` package in its version-1 mode.
 
 Left out: `generic-api-key` and `hashicorp-tf-password` (our keyword-named-value rule in
 named_values.py covers their names, with placeholder and type look-alikes handled, and marks
-the value without its quotes) and `pkcs12-file` (a file-path rule, no content). Path allowlists do not apply: a trace has no file path.
+the value without its quotes), `pkcs12-file` (a file-path rule, no content), and the formats
+our own rules already catch (DUPLICATES). Path allowlists do not apply: a trace has no file path.
 
 Each rule also gets an *anchor*: a Rust-regex necessary condition that holds on the raw JSON
 text of a line holding the decoded secret, which the Polars prefilter searches (see
@@ -34,6 +35,14 @@ import regex
 
 RULES_FILE = Path(__file__).with_name("rules") / "gitleaks.toml"
 EXCLUDED = frozenset({"generic-api-key", "pkcs12-file", "hashicorp-tf-password"})
+# Formats our own rules (secret_rules.py) already catch, with a kind that names the provider,
+# and run first: kept out so that a line holding, say, an OpenAI key is not also sent through
+# the gitleaks rule group (which costs a keyword search per line).
+DUPLICATES = frozenset({
+    "github-pat", "github-oauth", "github-app-token", "github-refresh-token", "github-fine-grained-pat",
+    "gcp-api-key", "anthropic-api-key", "anthropic-admin-api-key", "openai-api-key", "stripe-access-token",
+    "private-key",
+})
 
 # gitleaks' suffix that ends a secret: a quote, whitespace, `;`, a literal `\n`, or the end.
 _TERMINATOR = "(?:[\\x60'\"\\s;]|\\\\[nr]|$)"
@@ -313,7 +322,7 @@ def load_rules() -> tuple[tuple[GitleaksRule, ...], Allowlist]:
     global_allowlist = _allowlist(config.get("allowlist", {})) or Allowlist((), (), "secret")
     rules = []
     for table in config["rules"]:
-        if table["id"] in EXCLUDED or "regex" not in table:
+        if table["id"] in EXCLUDED | DUPLICATES or "regex" not in table:
             continue
         keywords = tuple(k.lower() for k in table.get("keywords", ()))
         allowlists = tuple(a for a in map(_allowlist, table.get("allowlists", ())) if a is not None)

@@ -203,7 +203,7 @@ _CORE_ANCHORS = (
             r"(?:AKIA|ASIA)[A-Z0-9]{16}",
             r"(?i:secret_?access_?key|aws_?secret_?key)",
             r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_",
-            r"(?:sk|rk)_(?:live|test)_|pk_live_|whsec_",
+            r"(?:sk|rk)_(?:live|test|prod)_|pk_live_|whsec_",
             r"AIza[0-9A-Za-z_-]{35}",
             r"xox[abposr]-[A-Za-z0-9-]{10}",
             r"eyJ[A-Za-z0-9_-]+\.eyJ",

@@ -279,9 +279,9 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _key_rule(
         "stripe_key",
-        r"(?:(?:sk|rk)_(?:live|test)_|pk_live_|whsec_)[A-Za-z0-9]{16,}",
+        r"(?:(?:sk|rk)_(?:live|test|prod)_|pk_live_|whsec_)[A-Za-z0-9]{10,}",
         "A-Za-z0-9_",
-        ("sk_live_", "sk_test_", "rk_live_", "rk_test_", "pk_live_", "whsec_"),
+        ("sk_live_", "sk_test_", "sk_prod_", "rk_live_", "rk_test_", "rk_prod_", "pk_live_", "whsec_"),
     ),
     _key_rule("google_api_key", r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", "A-Za-z0-9_-", ("AIza",)),
     _key_rule("slack_token", r"xox[abposr]-[A-Za-z0-9-]{10,}", "A-Za-z0-9", ("xox",)),
