@@ -84,7 +84,12 @@ _ENDS_LIKE_PASSWORD = re.compile(rf"(?:{_PASSWORD_WORDS}|{_PASSWORD_SEGMENTS})$"
 # Raw-JSON necessary condition for the Polars prefilter (Rust syntax): the keyword, then what
 # the operator part allows, with quotes maybe escaped and a tab maybe written `\t`.
 # (`\\*`: a quote escaped once in the text is escaped again in its JSON line, `\\\"`)
-ANCHOR = _KEYWORD + r"""(?:\\*["'`])?\]?(?:[ \t]|\\t)*(?:=|:|(?:[ \t]|\\t)+(?:is|was)[ \t])"""
+# The value's first character is not `[`: a marker left by an earlier redaction (ingest
+# redacts, processing checks again) is no reason to read the line in Python.
+ANCHOR = _KEYWORD + (
+    r"""(?:\\*["'`])?\]?(?:[ \t]|\\t)*(?:=|:|(?:[ \t]|\\t)+(?:is|was)[ \t])"""
+    r"""(?:[ \t]|\\t)*(?:\\*["'`])?[^\[\s"'`\\]"""
+)
 ANCHOR_RE = re.compile(ANCHOR)  # the same condition, for rules that borrow it
 
 _REFERENCE = re.compile(
@@ -134,7 +139,8 @@ def _entropy(s: str) -> float:
 
 def is_secret_value(value: str, kind: str, name: str = "") -> bool:
     """A literal that is a plausible secret, not a placeholder, reference or word of the UI."""
-    if "[REDACTED:" in value or any(c.isspace() for c in value):
+    # (`[`: a marker, or a list; the prefilter anchor skips values that start with one)
+    if value.startswith("[") or "[REDACTED:" in value or any(c.isspace() for c in value):
         return False
     lowered = value.lower()
     if lowered in _STOPWORDS or lowered == name.lower() or _REFERENCE.fullmatch(value):
