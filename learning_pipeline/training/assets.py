@@ -10,6 +10,7 @@ import polars as pl
 from learning_pipeline.config import (
     SHADOW_MODELS, DPOTrainingConfig, EvolutionConfig, LearningSettings, ShadowModelSpec, TrainingSettings,
 )
+from learning_pipeline.metadata import redacted, redacted_md
 from learning_pipeline.preferences.assets import BATCHES_TABLE, PAIRS_TABLE, model_partitions
 from learning_pipeline.preferences.export import trl_record
 from learning_pipeline.preferences.pairs import PAIR_SCHEMA
@@ -144,7 +145,7 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
         registry.update(spec.name, version, status="failed", metrics={"error": reason[:2000]})
         registry.record_run(run_id, spec.name, extras, "failed", error=reason[:2000])
         let_go(context, settings.home, spec.name)
-        raise dg.Failure(f"{spec.name} v{version}: training failed: {reason[:500]}") from err
+        raise dg.Failure(redacted(f"{spec.name} v{version}: training failed: {reason[:500]}")) from err
     # The adapter's own metrics file is the source of truth: a Pipes line lost under CPU contention
     # once left a version with final_loss None and metrics {} while the file had every figure.
     reported_metrics = {k: v.value for k, v in reported.metadata.items()}
@@ -225,7 +226,7 @@ def adapter_evaluation(context: dg.AssetExecutionContext, learning_home: Learnin
             "champion_accuracy": champ.accuracy,
             "candidate_mean_margin": cand.mean_margin,
             **{f"accuracy_{d}": a for d, a in cand.by_domain.items()},
-            "report": dg.MetadataValue.md((Path(candidate["adapter_path"]) / "eval_report.md").read_text()),
+            "report": redacted_md((Path(candidate["adapter_path"]) / "eval_report.md").read_text()),
         }
     )
     yield dg.AssetCheckResult(
