@@ -30,8 +30,13 @@ from pathlib import Path
 
 import polars as pl
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+import warnings  # noqa: E402
+
+# Nothing is downloaded, and the bench prints its table, not each library's progress.
+for name, value in {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+                    "TRANSFORMERS_VERBOSITY": "error"}.items():
+    os.environ.setdefault(name, value)
+warnings.filterwarnings("ignore", category=FutureWarning)
 
 from learning_pipeline.config import DPOTrainingConfig, TrainingSettings  # noqa: E402
 from learning_pipeline.lake import Lake  # noqa: E402
