@@ -14,6 +14,12 @@ from pathlib import Path
 # The builder has months of history; partitions reach back this far unless overridden by
 # LEARNING_PARTITION_START. Traces older than this are quarantined, never dropped.
 DEFAULT_PARTITION_START = "2025-06-01"
+JUDGE_BACKENDS = ("heuristic", "llm")
+
+
+class ConfigError(ValueError):
+    """A setting the user gave (an environment variable, a name) that cannot be used. The CLI
+    prints it as one line; the message names the setting and its value."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,21 @@ class EvolutionConfig:
     min_judgment_confidence: float = 0.7
     promotion_improvement_threshold: float = 0.05
     regression_tolerance: float = 0.02
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the sensors retry work whose run failed (a capture of some landing files, a training
+    run on some pairs): after a failure they wait, doubling the wait each time, and after
+    `max_consecutive_failures` failures in a row of the same work they stop asking, until its
+    input changes or a run of it succeeds (a re-execution from the UI, say)."""
+
+    max_consecutive_failures: int = 3
+    backoff_base_s: float = 60.0  # the wait after the first failure
+    backoff_max_s: float = 3600.0
+
+    def backoff_s(self, failures: int) -> float:
+        return min(self.backoff_base_s * 2 ** max(failures - 1, 0), self.backoff_max_s)
 
 
 @dataclass
@@ -105,11 +126,24 @@ class LearningSettings:
 
     @classmethod
     def from_env(cls) -> "LearningSettings":
-        home = Path(os.environ.get("LEARNING_HOME", ".learning")).resolve()
-        start = os.environ.get("LEARNING_PARTITION_START", DEFAULT_PARTITION_START)
-        return cls(home=home, partition_start=dt.date.fromisoformat(start))
+        raw = os.environ.get("LEARNING_HOME", ".learning")
+        home = Path(raw).resolve()
+        if home.exists() and not home.is_dir():
+            raise ConfigError(f"LEARNING_HOME={raw!r} is a file, not a folder: point it at a folder (it is created if missing)")
+        return cls(home=home, partition_start=dt.date.fromisoformat(partition_start_from_env()))
 
 
 def partition_start_from_env() -> str:
     """The partition start date as Dagster wants it (read at definition-load time)."""
-    return os.environ.get("LEARNING_PARTITION_START", DEFAULT_PARTITION_START)
+    value = os.environ.get("LEARNING_PARTITION_START", DEFAULT_PARTITION_START)
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise ConfigError(f"LEARNING_PARTITION_START={value!r} is not a date: expected YYYY-MM-DD, e.g. {DEFAULT_PARTITION_START}") from None
+
+
+def judge_backend_from_env() -> str:
+    value = os.environ.get("LEARNING_JUDGE", "heuristic")
+    if value not in JUDGE_BACKENDS:
+        raise ConfigError(f"LEARNING_JUDGE={value!r} is not a judge: expected one of {', '.join(JUDGE_BACKENDS)}")
+    return value
