@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from learning_pipeline.config import ConfigError, LearningSettings
+from learning_pipeline.config import ConfigError, DemoConfig, LearningSettings
 
 
 def _settings() -> LearningSettings:
@@ -290,10 +290,15 @@ def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
                   f"{evaluation['candidate_accuracy']:.3f} (95% interval over builds {evaluation['candidate_interval']}); "
                   f"best trivial baseline {evaluation.get('best_baseline', '-')}, candidate "
                   f"{evaluation.get('candidate_margin_over_best_baseline', float('nan')):+.3f} over it")
+            print(f"    {model}: {_evaluation_details(evaluation)}")
+        gate = next((c for c in result.get_asset_check_evaluations() if c.check_name == "promotion_gate"), None)
+        reasons = gate.metadata["reasons"].value if gate is not None and "reasons" in gate.metadata else ""
         if "shadow_promotion" in events:
-            print(f"    {model}: v{events['shadow_promotion']['promoted_version']} promoted (was {events['shadow_promotion']['previous_champion']})")
+            print(f"    {model}: v{events['shadow_promotion']['promoted_version']} promoted (was "
+                  f"{events['shadow_promotion']['previous_champion']})" + (f": {reasons}" if reasons else ""))
         elif evaluation:
-            print(f"    {model}: not promoted: the gate held the champion")
+            print(f"    {model}: v{evaluation['candidate_version']} rejected, the gate held {evaluation['champion']}"
+                  + (f": {reasons}" if reasons else ""))
         if not result.success and not evaluation:
             ok = False
             for event in result.all_events:
@@ -302,6 +307,20 @@ def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
     if trained == 0:
         print(f"    nothing to train: {why_not}")
     return ok
+
+
+def _evaluation_details(evaluation: dict) -> str:
+    """The rest of the evaluation in one line: the implicit-reward measure beside the gate's, and
+    every trivial baseline on the same held-out pairs."""
+    parts = []
+    for who in ("champion", "candidate"):
+        value = evaluation.get(f"{who}_implicit_reward_accuracy")
+        if value is not None:
+            parts.append(f"{who} {value:.3f}")
+    baselines = [(k[len("baseline_"):-len("_accuracy")].replace("_", " "), v) for k, v in evaluation.items()
+                 if k.startswith("baseline_") and k.endswith("_accuracy")]
+    text = ("by DPO implicit reward: " + ", ".join(parts) + "; ") if parts else ""
+    return text + "baselines: " + ", ".join(f"{name} {value:.3f}" for name, value in baselines)
 
 
 def cmd_train(args) -> int:
@@ -480,27 +499,48 @@ def print_meta_summary(settings: LearningSettings) -> None:
 
 # -- demo ----------------------------------------------------------------------------------------
 def cmd_demo(args) -> int:
+    """One simulated world, landed in two batches of days: each batch is ingested, materialized
+    and trained on through the preference sensor's path, so the flywheel turns twice."""
     from learning_pipeline.capture.ingest import ingest_path
     from learning_pipeline.capture.landing import LandingZone
+    from learning_pipeline.config import EvolutionConfig
+    from learning_pipeline.demo_batches import split_by_day
     from learning_pipeline.simulation import simulate
 
     settings = _settings()
-    out = settings.home / "demo" / "traces.jsonl.gz"
-    print(f"1/4 simulating {args.builds} builds over {args.days} days (seed {args.seed}) ...")
+    demo = DemoConfig()
+    folder = settings.home / "demo"
+    out = folder / "traces.jsonl.gz"
+    print(f"1/3 simulating {args.builds} builds over {args.days} days (seed {args.seed}) ...")
     end = dt.date.fromisoformat(args.end_date) if args.end_date else None
     summary = simulate(builds=args.builds, seed=args.seed, days=args.days, out=out, end_date=end)
     print(f"    {summary.lines} trace lines, {summary.bad_lines} deliberately bad, {summary.planted_secrets} planted secrets")
-    print("2/4 ingesting into the landing zone ...")
-    receipt = ingest_path(out, LandingZone(settings.landing_dir)).receipt
-    print(f"    {receipt.lines} lines landed ({receipt.duplicate_lines} were already there, "
-          f"{sum(receipt.redactions.values())} secrets redacted before landing)")
-    print("3/4 materializing the pipeline ...")
-    if not run_pipeline(quiet=False):
-        print("the pipeline failed; see the errors above", file=sys.stderr)
-        return 1
-    report = status_report(settings)
-    print("4/4 training the shadow models whose new pairs reached the threshold ...")
-    train_models(quiet=False)
+    last_day = end or dt.datetime.now(dt.timezone.utc).date()
+    first_days = max(1, min(args.days - 1, round(args.days * demo.first_batch_share)))
+    cut = last_day - dt.timedelta(days=args.days - first_days - 1)
+    batches = split_by_day(out, cut, folder / "traces-earlier-days.jsonl.gz", folder / "traces-later-days.jsonl.gz")
+    print(f"    delivered in two batches: days before {cut} ({batches[0].lines} lines), then from {cut} on "
+          f"({batches[1].lines} lines)")
+    threshold = EvolutionConfig().preference_threshold
+    run_config = {"ops": {"shadow_adapter": {"config": {"max_steps": demo.max_training_steps}}}}
+    print(f"    each model trains when {threshold} new pairs await it (the public threshold); "
+          f"a demo training run takes at most {demo.max_training_steps} steps")
+    report: dict = {}
+    for cycle, batch in enumerate(batches, start=1):
+        print(f"\n2/3 cycle {cycle}: ingesting {batch.path.name} ({batch.first_day} .. {batch.last_day}) ...")
+        receipt = ingest_path(batch.path, LandingZone(settings.landing_dir)).receipt
+        print(f"    {receipt.lines} lines landed ({receipt.duplicate_lines} were already there, "
+              f"{sum(receipt.redactions.values())} secrets redacted before landing)")
+        print(f"    cycle {cycle}: materializing the pipeline ...")
+        if not run_pipeline(quiet=False):
+            print("the pipeline failed; see the errors above", file=sys.stderr)
+            return 1
+        report = status_report(settings)
+        print(f"    cycle {cycle}: preference pairs now {report['preference_pairs']}")
+        print(f"3/3 cycle {cycle}: training the shadow models whose new pairs reached the threshold ...")
+        if not train_models(quiet=False, run_config=run_config):
+            print("a training run failed; see the errors above", file=sys.stderr)
+            return 1
     print("\nWhat the pipeline holds now:")
     for table, rows in sorted(report["tables"].items()):
         print(f"  {table:<28} {rows:>9,}")
@@ -528,9 +568,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="simulate, ingest and run the whole pipeline on the embedded default")
-    p.add_argument("--builds", type=int, default=300)
-    p.add_argument("--days", type=int, default=30)
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--builds", type=int, default=DemoConfig.builds)
+    p.add_argument("--days", type=int, default=DemoConfig.days)
+    p.add_argument("--seed", type=int, default=DemoConfig.seed)
     p.add_argument("--end-date", help="last simulated day (YYYY-MM-DD, default today)")
     p.set_defaults(func=cmd_demo)
 
