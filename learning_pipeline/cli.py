@@ -262,7 +262,7 @@ def cmd_status(args) -> int:
 
 
 # -- training and the registry -------------------------------------------------------------------
-def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
+def train_models(quiet: bool = False, run_config: dict | None = None, threshold: int | None = None) -> bool:
     import dagster as dg
 
     from learning_pipeline.definitions import defs
@@ -271,7 +271,7 @@ def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
 
     ensure_dagster_home(_settings())
     instance = dg.DagsterInstance.get()
-    requests, why_not = ready_training_requests(defs, instance)
+    requests, why_not = ready_training_requests(defs, instance, threshold)
     ok, trained = True, 0
     for model, result in train_ready_models(defs, instance, run_config, requests):
         trained += 1
@@ -521,10 +521,12 @@ def cmd_demo(args) -> int:
     batches = split_by_day(out, cut, folder / "traces-earlier-days.jsonl.gz", folder / "traces-later-days.jsonl.gz")
     print(f"    delivered in two batches: days before {cut} ({batches[0].lines} lines), then from {cut} on "
           f"({batches[1].lines} lines)")
-    threshold = EvolutionConfig().preference_threshold
-    run_config = {"ops": {"shadow_adapter": {"config": {"max_steps": demo.max_training_steps}}}}
-    print(f"    each model trains when {threshold} new pairs await it (the public threshold); "
-          f"a demo training run takes at most {demo.max_training_steps} steps")
+    threshold = demo.training_threshold
+    run_config = {"ops": {"training_batches": {"config": {"min_new_pairs": threshold}},
+                          "shadow_adapter": {"config": {"max_steps": demo.max_training_steps}}}}
+    print(f"    demo settings: a model trains when {threshold} new training pairs await it (the configured "
+          f"threshold is {EvolutionConfig().preference_threshold}; this small world would not let builder-coder "
+          f"reach it twice), and a training run takes at most {demo.max_training_steps} steps, to stay a few minutes on a laptop")
     report: dict = {}
     for cycle, batch in enumerate(batches, start=1):
         print(f"\n2/3 cycle {cycle}: ingesting {batch.path.name} ({batch.first_day} .. {batch.last_day}) ...")
@@ -538,7 +540,7 @@ def cmd_demo(args) -> int:
         report = status_report(settings)
         print(f"    cycle {cycle}: preference pairs now {report['preference_pairs']}")
         print(f"3/3 cycle {cycle}: training the shadow models whose new pairs reached the threshold ...")
-        if not train_models(quiet=False, run_config=run_config):
+        if not train_models(quiet=False, run_config=run_config, threshold=threshold):
             print("a training run failed; see the errors above", file=sys.stderr)
             return 1
     print("\nWhat the pipeline holds now:")

@@ -79,17 +79,20 @@ class TrainingSettings:
 @dataclass(frozen=True)
 class DemoConfig:
     """`learning-pipeline demo`: one simulated world delivered in two batches of days, so the
-    flywheel turns twice (v1 from the base, then v2 from v1 with replay, gated against v1).
-    The training threshold is the public one (EvolutionConfig.preference_threshold); the
-    simulated volume is sized so that both shadow models reach it in both cycles."""
+    flywheel turns twice (v1 from the base, then v2 from v1 with replay, gated against v1)."""
 
-    builds: int = 300
+    builds: int = 400
     days: int = 30
     seed: int = 7
-    first_batch_share: float = 0.6  # the first ~60% of the days land first, the rest later
+    first_batch_share: float = 0.5  # the first half of the days lands first, the rest later
+    # The demo's training threshold, below the public EvolutionConfig.preference_threshold (500)
+    # and printed as such: 400 simulated builds yield about 650 code + error-fix training pairs
+    # (the architecture domain about ten times more), so at 500 builder-coder could not train
+    # twice, and a world large enough for that would not run in a few minutes on two cores.
+    training_threshold: int = 200
     # Training steps per run, so the demo stays a few minutes on two CPU cores: each step sees a
-    # batch_size sample of the new pairs (+ replay); more pairs than steps * batch_size are sampled,
-    # not all seen. Chosen from the held-out margins it still reaches (see the demo test).
+    # batch_size sample of the new pairs (+ replay); more pairs than steps * batch_size are
+    # sampled, not all seen.
     max_training_steps: int = 60
 
 

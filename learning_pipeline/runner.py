@@ -103,9 +103,16 @@ def materialize_stages(
             return
 
 
-def ready_training_requests(defs: dg.Definitions, instance: dg.DagsterInstance) -> tuple[list[dg.RunRequest], str | None]:
-    """What the preference sensor would request now, or why it requests nothing."""
+def ready_training_requests(defs: dg.Definitions, instance: dg.DagsterInstance,
+                            threshold: int | None = None) -> tuple[list[dg.RunRequest], str | None]:
+    """What the preference sensor would request now, or why it requests nothing. With a
+    threshold, the same sensor built with that threshold instead of the configured one (the
+    demo's smaller world; it says so when it uses one)."""
     sensor = defs.resolve_sensor_def("preference_threshold_sensor")
+    if threshold is not None:
+        from learning_pipeline.preferences.sensors import build_preference_sensor
+
+        sensor = build_preference_sensor(sensor.job, threshold=threshold)
     context = dg.build_sensor_context(instance=instance, resources={"learning_home": defs.resources["learning_home"]})
     result = sensor(context)
     if isinstance(result, dg.SkipReason):

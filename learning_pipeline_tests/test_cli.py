@@ -103,7 +103,7 @@ def test_the_demo_learns_from_simulated_builds(tmp_path):
 
     env = {**os.environ, "LEARNING_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dh")}
     # A fixed window, so the run is the same whatever day CI runs on.
-    proc = _cli("demo", "--builds", "300", "--days", "30", "--seed", "5", "--end-date", "2026-10-31", env=env)
+    proc = _cli("demo", "--seed", "5", "--end-date", "2026-10-31", env=env)
     assert "cycle 2: training" in proc.stdout, proc.stdout[-3000:]
 
     pairs = Lake(tmp_path / "home" / "lake").read("preference_pairs")
