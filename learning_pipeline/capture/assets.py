@@ -70,53 +70,52 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
     lake, landing = learning_home.lake(), learning_home.landing()
     first = daily_partitions.get_first_partition_key()
     partitions = context.partition_keys
-    totals = {"lines_read": 0, "accepted": 0, "quarantined": 0, "superseded": 0, "redactions": 0}
-    redactions_by_kind: dict[str, int] = {}
-    reasons: dict[str, int] = {}
     for number, partition in enumerate(partitions, start=1):
         files = landing.files_for(partition, first)
         # Remember which landing files produced this partition: the sensor's change detector.
         stats = process_partition(files, partition, settings.partition_start, lake, settings.limits,
                                   log=context.log.debug, landing_fingerprint=landing.fingerprint(files))
-        for key in ("lines_read", "accepted", "quarantined", "superseded"):
-            totals[key] += getattr(stats, key)
-        totals["redactions"] += sum(stats.redactions.values())
-        for kind, n in stats.redactions.items():
-            redactions_by_kind[kind] = redactions_by_kind.get(kind, 0) + n
-        for reason, n in stats.quarantine_reasons.items():
-            reasons[reason] = reasons.get(reason, 0) + n
         context.log.info(
             f"[{number}/{len(partitions)}] {partition}: {stats.lines_read} lines from {len(files)} files, "
             f"{stats.accepted} accepted, {stats.quarantined} quarantined, {sum(stats.redactions.values())} redactions"
         )
-
-    for kind, spec in TRACE_KINDS.items():
-        frame = lake.read(spec.table, partitions, schema=stored_schema(spec))
-        yield dg.MaterializeResult(
-            asset_key=spec.table,
-            metadata={
-                "dagster/row_count": frame.height,
-                "partitions": len(partitions),
-                "redactions": int(frame.get_column("redactions").sum() or 0) if frame.height else 0,
-                "quarantined_lines_of_partition": totals["quarantined"],
-                "preview": markdown_preview(frame, [c for c in stored_schema(spec) if c not in ("payload",)][:8]),
+        # Each day's event carries that day's own figures, also in a ranged run (one run over
+        # many days would otherwise stamp the run's totals on every partition).
+        for kind, spec in TRACE_KINDS.items():
+            frame = lake.read(spec.table, [partition], schema=stored_schema(spec))
+            context.add_asset_metadata(
+                {
+                    "dagster/row_count": frame.height,
+                    "redactions": int(frame.get_column("redactions").sum() or 0) if frame.height else 0,
+                    "quarantined_lines_of_partition": stats.quarantined,
+                    "preview": markdown_preview(frame, [c for c in stored_schema(spec) if c not in ("payload",)][:8]),
+                },
+                asset_key=spec.table,
+                partition_key=partition,
+            )
+        quarantine = lake.read(QUARANTINE_TABLE, [partition], schema=QUARANTINE_SCHEMA)
+        context.add_asset_metadata(
+            {
+                "dagster/row_count": quarantine.height,
+                "lines_read": stats.lines_read,
+                "accepted": stats.accepted,
+                "quarantined": stats.quarantined,
+                "superseded": stats.superseded,
+                "redactions": sum(stats.redactions.values()),
+                "redactions_by_kind": dg.MetadataValue.json(dict(stats.redactions)),
+                "quarantine_reasons": dg.MetadataValue.json(dict(stats.quarantine_reasons)),
+                "preview": markdown_preview(quarantine, ["source_file", "source_line", "kind", "record_id", "field", "reason"]),
             },
+            asset_key=QUARANTINE_TABLE,
+            partition_key=partition,
         )
+
+    for spec in TRACE_KINDS.values():
+        yield dg.MaterializeResult(asset_key=spec.table)
         yield checks.check_unique_ids(lake, spec, partitions)
         yield checks.check_schema_as_declared(lake, spec, partitions)
         yield checks.check_secrets_redacted(lake, spec, partitions)
-
-    quarantine = lake.read(QUARANTINE_TABLE, partitions, schema=QUARANTINE_SCHEMA)
-    yield dg.MaterializeResult(
-        asset_key=QUARANTINE_TABLE,
-        metadata={
-            "dagster/row_count": quarantine.height,
-            **{k: v for k, v in totals.items()},
-            "redactions_by_kind": dg.MetadataValue.json(redactions_by_kind),
-            "quarantine_reasons": dg.MetadataValue.json(reasons),
-            "preview": markdown_preview(quarantine, ["source_file", "source_line", "kind", "record_id", "field", "reason"]),
-        },
-    )
+    yield dg.MaterializeResult(asset_key=QUARANTINE_TABLE)
     yield checks.check_lines_accounted(lake, landing, partitions, first, RAW_TABLES)
 
 

@@ -103,7 +103,6 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
         backend = judge.build()
         ledger = JudgmentLedger(lake)
         total = JudgingReport()
-        frames = []
         for number, partition in enumerate(context.partition_keys, start=1):
             items = day_items(lake, partition)
             done = 0
@@ -116,32 +115,32 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
 
             day, report = judge_items(items, backend, ledger, progress=progress)
             lake.write(JUDGMENTS_TABLE, day, partition)
-            frames.append(day)
             total.merge(report)
             context.log.info(
                 f"[{number}/{len(context.partition_keys)}] {partition}: {report.items} items, "
                 f"{report.from_ledger} from the ledger, {report.judged_now} judged now {dict(report.by_status)}"
             )
+            # The day's own figures on the day's event (a ranged run must not stamp its totals,
+            # or its cost, on every partition).
+            context.add_asset_metadata(
+                {
+                    "dagster/row_count": day.height,
+                    "from_ledger": report.from_ledger,
+                    "judged_now": report.judged_now,
+                    "ok": report.by_status.get("ok", 0),
+                    "failed": report.by_status.get("failed", 0),
+                    "deferred_by_budget": report.by_status.get("deferred", 0),
+                    "prompt_tokens": report.prompt_tokens,
+                    "completion_tokens": report.completion_tokens,
+                    "cost_usd": round(report.cost_usd, 6),
+                    **score_summary(day),
+                    "preview": markdown_preview(day, ["judge_type", "item_id", "status", "overall", "confidence", "error"]),
+                },
+                partition_key=partition,
+            )
         for failure in total.failures[:20]:
             context.log.warning(f"judgment failed (kept, retried next run): {failure}")
-        day = pl.concat(frames) if frames else pl.DataFrame(schema=JUDGMENT_SCHEMA)
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": day.height,
-                "backend": backend.name,
-                "judge_version": judge_version,
-                "from_ledger": total.from_ledger,
-                "judged_now": total.judged_now,
-                "ok": total.by_status.get("ok", 0),
-                "failed": total.by_status.get("failed", 0),
-                "deferred_by_budget": total.by_status.get("deferred", 0),
-                "prompt_tokens": total.prompt_tokens,
-                "completion_tokens": total.completion_tokens,
-                "cost_usd": round(total.cost_usd, 6),
-                **score_summary(day),
-                "preview": markdown_preview(day, ["judge_type", "item_id", "status", "overall", "confidence", "error"]),
-            }
-        )
+        return dg.MaterializeResult(metadata={"backend": backend.name, "judge_version": judge_version})
 
     @dg.asset(
         name=COMPARISONS_TABLE,
@@ -160,7 +159,6 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
         backend = judge.build()
         version = backend.judge_version("code_quality")
         ledger = JudgmentLedger(lake, COMPARISON_LEDGER, COMPARISON_LEDGER_SCHEMA)
-        frames, consistent, compared, asked = [], 0, 0, 0
         for partition in context.partition_keys:
             rows, pairs = [], []
             for artifact in _read(lake, "code_artifact", partition).iter_rows(named=True):
@@ -170,7 +168,7 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
                     pairs.append((prompt, before.get("code", ""), after.get("code", "")))
                     rows.append((artifact, before.get("version"), after.get("version")))
             results = _compare_through_ledger(backend, ledger, version, pairs)
-            asked += results.filter(~pl.col("from_ledger")).get_column("content_hash").n_unique() if results.height else 0
+            asked_now = results.filter(~pl.col("from_ledger")).get_column("content_hash").n_unique() if results.height else 0
             frame = pl.DataFrame(
                 [
                     {
@@ -183,21 +181,19 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
                 schema=COMPARISON_SCHEMA,
             )
             lake.write(COMPARISONS_TABLE, frame, partition)
-            frames.append(frame)
             answered = frame.filter(pl.col("error").is_null())
-            compared += answered.height
-            consistent += int(answered.get_column("position_consistent").sum() or 0)
-        all_rows = pl.concat(frames) if frames else pl.DataFrame(schema=COMPARISON_SCHEMA)
-        winners = all_rows.get_column("winner").value_counts().to_dicts() if all_rows.height else []
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": all_rows.height,
-                "compared_now": asked,
-                "failed": all_rows.height - compared,
-                "position_consistency_rate": round(consistent / compared, 4) if compared else 1.0,
-                "winners": dg.MetadataValue.json({w["winner"]: w["count"] for w in winners}),
-                "judge_version": version,
-            }
-        )
+            consistent = int(answered.get_column("position_consistent").sum() or 0)
+            winners = frame.get_column("winner").value_counts().to_dicts() if frame.height else []
+            context.add_asset_metadata(
+                {
+                    "dagster/row_count": frame.height,
+                    "compared_now": asked_now,
+                    "failed": frame.height - answered.height,
+                    "position_consistency_rate": round(consistent / answered.height, 4) if answered.height else 1.0,
+                    "winners": dg.MetadataValue.json({w["winner"]: w["count"] for w in winners}),
+                },
+                partition_key=partition,
+            )
+        return dg.MaterializeResult(metadata={"judge_version": version})
 
     return [judgments, code_version_comparisons]
