@@ -19,15 +19,45 @@ from learning_pipeline.config import LearningSettings
 MATERIALIZATION = dg.DagsterEventType.ASSET_MATERIALIZATION
 CODE_VERSION_TAG = "dagster/code_version"
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+# The instance config the repository ships (run storage, the run queue's limits: one training
+# run, one capture run at a time). The CLI and `make ui` both put it in force in DAGSTER_HOME.
+REPOSITORY_DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
+QUEUE_LIMIT_TAGS = ("learning/training", "learning/capture")
+
+
+def _queue_limits(config: dict) -> set[str]:
+    limits = ((config.get("run_coordinator") or {}).get("config") or {}).get("tag_concurrency_limits") or []
+    return {limit.get("key") for limit in limits if isinstance(limit, dict)}
 
 
 def ensure_dagster_home(settings: LearningSettings) -> Path:
-    """DAGSTER_HOME as configured, or one beside the lake so runs show up in `make ui`."""
+    """DAGSTER_HOME as configured (or one beside the lake), holding the repository's instance
+    config: written when missing; an instance file without a run coordinator gets the repository's
+    appended (its own storage settings kept); one with other queue limits is left as is, with a warning."""
+    import sys
+
+    import yaml
+
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster_home"))).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    target, shipped = home / "dagster.yaml", REPOSITORY_DAGSTER_YAML.read_text()
+    if not target.exists():
+        target.write_text(shipped)
+        return home
+    current = yaml.safe_load(target.read_text()) or {}
+    if set(QUEUE_LIMIT_TAGS) <= _queue_limits(current):
+        return home
+    if "run_coordinator" not in current:
+        block = {"run_coordinator": yaml.safe_load(shipped)["run_coordinator"]}
+        if "telemetry" not in current:
+            block["telemetry"] = {"enabled": False}
+        text = target.read_text()
+        target.write_text(text + ("" if text.endswith("\n") or not text else "\n")
+                          + "\n# The run queue's limits, from the repository's dagster.yaml.\n" + yaml.safe_dump(block, sort_keys=False))
+        return home
+    missing = sorted(set(QUEUE_LIMIT_TAGS) - _queue_limits(current))
+    print(f"warning: {target} sets its own run coordinator without the limits {', '.join(missing)}; "
+          f"see {REPOSITORY_DAGSTER_YAML.name} in the repository", file=sys.stderr)
     return home
 
 

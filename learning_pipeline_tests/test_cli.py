@@ -24,8 +24,6 @@ def _cli(*args, env, check=True):
 @pytest.mark.heavy
 def test_simulate_ingest_run_status(tmp_path):
     env = {**os.environ, "LEARNING_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dh")}
-    (tmp_path / "dh").mkdir()
-    (tmp_path / "dh" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     out = tmp_path / "traces.jsonl"
     end = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     _cli("simulate", "--builds", "40", "--seed", "3", "--days", "5", "--end-date", end, "--out", str(out), env=env)
@@ -38,6 +36,10 @@ def test_simulate_ingest_run_status(tmp_path):
 
     run = _cli("run", env=env)
     assert "ok: " in run.stdout
+    # Nothing new landed: the second run materializes nothing, and says so.
+    again = _cli("run", env=env)
+    assert "nothing to materialize" in again.stdout and "ok: " not in again.stdout
+    assert "learning/training" in (tmp_path / "dh" / "dagster.yaml").read_text()
 
     status = json.loads(_cli("status", "--json", env=env).stdout)
     lines = sum(1 for line in out.read_text().splitlines() if line.strip())

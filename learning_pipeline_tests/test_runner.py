@@ -69,3 +69,34 @@ def test_a_second_run_without_new_data_materializes_nothing_and_new_data_reruns_
     plan, runs = _plan(defs, learning_home, instance)
     assert plan[dg.AssetKey("judgments")] == {"2026-03-02", "2026-03-03", "2026-03-06"}
     assert not plan[dg.AssetKey("raw_decisions")] and not plan[dg.AssetKey("code_version_comparisons")]
+
+
+def _queue_limits(dagster_home):
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        coordinator = instance.run_coordinator
+        return {limit["key"]: limit["limit"] for limit in coordinator.get_run_queue_config().tag_concurrency_limits}
+
+
+def test_the_repositorys_instance_config_is_in_force(tmp_path, monkeypatch, capsys):
+    from learning_pipeline.config import LearningSettings
+    from learning_pipeline.runner import ensure_dagster_home
+
+    settings = LearningSettings.from_env()
+    expected = {"learning/training": 1, "learning/capture": 1}
+    # A fresh DAGSTER_HOME gets the repository's file.
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "fresh"))
+    assert _queue_limits(ensure_dagster_home(settings)) == expected
+    # The telemetry-only file an older `make demo` wrote: its settings kept, the queue limits added.
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(old))
+    assert _queue_limits(ensure_dagster_home(settings)) == expected
+    assert (old / "dagster.yaml").read_text().startswith("telemetry:\n  enabled: false\n")
+    # A file with a run coordinator of its own is the user's choice: kept, with one warning line.
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "dagster.yaml").write_text("run_coordinator:\n  module: dagster.core.run_coordinator\n  class: QueuedRunCoordinator\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(own))
+    ensure_dagster_home(settings)
+    assert "learning/capture" in capsys.readouterr().err
