@@ -177,7 +177,8 @@ def evaluate_versions(base: str, records: list[dict], candidate: dict, champion:
     partitions_def=model_partitions,
     deps=["shadow_adapter"],
     op_tags={"learning/training": "true"},
-    check_specs=[dg.AssetCheckSpec("promotion_gate", asset="adapter_evaluation", blocking=True,
+    # Partitioned like the asset: each model's gate result is recorded under its own partition.
+    check_specs=[dg.AssetCheckSpec("promotion_gate", asset="adapter_evaluation", blocking=True, partitions_def=model_partitions,
                                    description="The candidate beats the champion by the promotion threshold and no domain regresses.")],
     description="The candidate and the champion (or the base) on the same held-out pairs, with bootstrap intervals.",
 )
@@ -225,11 +226,15 @@ def adapter_evaluation(context: dg.AssetExecutionContext, learning_home: Learnin
     )
 
 
-def gate_passed_for(instance: dg.DagsterInstance, run_id: str, version: int) -> tuple[bool, str]:
-    """The latest promotion-gate result must be a pass, from this run, for this exact candidate:
-    a blocking check only blocks within its own run, so a promotion re-run elsewhere must not
-    ride on someone else's pass."""
-    record = instance.event_log_storage.get_latest_asset_check_execution_by_key([GATE_CHECK]).get(GATE_CHECK)
+def gate_passed_for(instance: dg.DagsterInstance, run_id: str, version: int, model: str) -> tuple[bool, str]:
+    """The model's latest promotion-gate result must be a pass, from this run, for this exact
+    candidate: a blocking check only blocks within its own run, so a promotion re-run elsewhere
+    must not ride on someone else's pass (nor on another model's)."""
+    from dagster._core.event_api import PartitionKeyFilter
+
+    record = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        [GATE_CHECK], partition_filter=PartitionKeyFilter(key=model)
+    ).get(GATE_CHECK)
     if record is None or record.event is None:
         return False, "no promotion-gate result recorded"
     evaluation = record.event.dagster_event.event_specific_data
@@ -246,7 +251,7 @@ def gate_passed_for(instance: dg.DagsterInstance, run_id: str, version: int) -> 
     partitions_def=model_partitions,
     deps=["adapter_evaluation"],
     op_tags={"learning/training": "true"},
-    check_specs=[dg.AssetCheckSpec("one_champion", asset="shadow_promotion",
+    check_specs=[dg.AssetCheckSpec("one_champion", asset="shadow_promotion", partitions_def=model_partitions,
                                    description="At most one promoted version of the model, read back from the registry.")],
     description="Promotes the candidate (and deprecates the old champion, atomically) once the gate passed.",
 )
@@ -254,7 +259,7 @@ def shadow_promotion(context: dg.AssetExecutionContext, learning_home: LearningH
     spec = model_spec(context.partition_key)
     registry = ShadowModelRegistry(learning_home.lake())
     candidate = _candidate(registry, spec.name, context.run.run_id)
-    passed, why = gate_passed_for(context.instance, context.run.run_id, candidate["version"])
+    passed, why = gate_passed_for(context.instance, context.run.run_id, candidate["version"], spec.name)
     if not passed:
         raise dg.Failure(f"not promoting {spec.name} v{candidate['version']}: {why}")
     previous = registry.promote(spec.name, candidate["version"])
