@@ -15,7 +15,8 @@ CLI = str(Path(sys.executable).with_name("learning-pipeline"))
 
 
 def _cli(*args, env, check=True):
-    proc = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=600)
+    # A hang detector, not a speed bar: a busy 2-core machine may take many minutes for the demo.
+    proc = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=1500)
     if check:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
@@ -75,12 +76,14 @@ def test_run_exits_non_zero_when_a_step_fails(tmp_path):
 
 
 @pytest.mark.heavy
+@pytest.mark.timeout(1800)
 def test_the_demo_learns_from_simulated_builds(tmp_path):
     """The proof that it learns: on the simulator's traces, the trained shadow model's held-out
     preference accuracy reaches 0.85 where the base model sits at 0.5, and it is promoted."""
     import re
 
     env = {**os.environ, "LEARNING_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dh")}
+    env.pop("LEARNING_PARTITION_START", None)  # the partitions start where the simulated traces do
     # A fixed window, so the run is the same whatever day CI runs on.
     proc = _cli("demo", "--builds", "200", "--days", "10", "--seed", "5", "--end-date", "2026-10-31", env=env)
     match = re.search(r"builder-architect: held-out preference accuracy base model ([0-9.]+) -> candidate v1 ([0-9.]+)", proc.stdout)
@@ -89,5 +92,6 @@ def test_the_demo_learns_from_simulated_builds(tmp_path):
     print(f"held-out preference accuracy: base {before} -> trained {after}")
     assert before == 0.5 and after >= 0.85
     assert "builder-architect: v1 promoted" in proc.stdout
+    assert (tmp_path / "home" / "landing" / ".partition_start").read_text() == "2026-10-22"
     models = json.loads(_cli("models", "builder-architect", "--json", env=env).stdout)
     assert [v["status"] for v in models["builder-architect"]] == ["promoted"]

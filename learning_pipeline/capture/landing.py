@@ -26,6 +26,7 @@ from typing import Iterable
 import msgspec
 
 from learning_pipeline.capture.wire import TRACE_KINDS
+from learning_pipeline.config import PARTITION_START_FILE
 from learning_pipeline.lake import atomic_write_bytes
 
 PARTITION_PREFIX = "date="
@@ -100,6 +101,8 @@ class LandingZone:
             if not raw.strip():
                 continue
             groups[route(event_day(raw), received_at)].append((number, raw))
+        if groups:
+            self.record_first_day(min(groups))
         receipt = LandingReceipt()
         for day, members in sorted(groups.items()):
             receipt.merge(self._write_batch(day.isoformat(), members, source, received_at))
@@ -133,6 +136,15 @@ class LandingZone:
         receipt.lines = len(members)
         receipt.files_written.append(path)
         return receipt
+
+    def record_first_day(self, day: dt.date) -> None:
+        """The first ingest fixes where the daily partitions start (config.partition_start_from_env)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(self.root / PARTITION_START_FILE, "x") as marker:
+                marker.write(day.isoformat())
+        except FileExistsError:
+            pass
 
     def partitions(self) -> list[str]:
         if not self.root.exists():

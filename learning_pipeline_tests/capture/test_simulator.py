@@ -408,10 +408,7 @@ def test_builder_sqlite_holds_the_four_trace_kinds(sim, tmp_path):
     con.close()
 
 
-def test_simulating_1000_builds_is_fast(tmp_path):
-    import time
-
-    started = time.perf_counter()
-    summary = simulate(1000, seed=11, days=30, out=tmp_path / "big.jsonl.gz", end_date=END, bad_line_rate=0.0)
-    assert time.perf_counter() - started < 15
-    assert summary.bad_lines == 0 and summary.lines > 20_000
+def test_a_clean_simulation_has_no_bad_lines(tmp_path):
+    # Its speed is a figure for bench/bench_simulator_speed.py, not a wall-clock bar in a test.
+    summary = simulate(300, seed=11, days=30, out=tmp_path / "big.jsonl.gz", end_date=END, bad_line_rate=0.0)
+    assert summary.bad_lines == 0 and summary.lines > 6_000
