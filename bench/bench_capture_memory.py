@@ -18,7 +18,7 @@ from pathlib import Path
 
 from learning_pipeline.capture.ingest import ingest_path
 from learning_pipeline.capture.landing import LandingZone
-from learning_pipeline.capture.simulator import simulate
+from learning_pipeline.simulation import simulate
 
 CHILD = """
 import datetime as dt, resource, sys, time

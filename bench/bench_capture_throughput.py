@@ -21,7 +21,7 @@ import polars as pl
 from learning_pipeline.capture.ingest import ingest_path
 from learning_pipeline.capture.landing import LandingZone
 from learning_pipeline.capture.processing import process_partition
-from learning_pipeline.capture.simulator import simulate
+from learning_pipeline.simulation import simulate
 from learning_pipeline.lake import Lake
 
 END = dt.date(2026, 3, 1)

@@ -19,7 +19,7 @@ def _settings() -> LearningSettings:
 
 # -- simulate ------------------------------------------------------------------------------------
 def cmd_simulate(args) -> int:
-    from learning_pipeline.capture.simulator import simulate
+    from learning_pipeline.simulation import simulate
 
     end = dt.date.fromisoformat(args.end_date) if args.end_date else None
     summary = simulate(builds=args.builds, seed=args.seed, days=args.days, out=Path(args.out), end_date=end)
@@ -277,7 +277,7 @@ def cmd_export_pairs(args) -> int:
 def cmd_demo(args) -> int:
     from learning_pipeline.capture.ingest import ingest_path
     from learning_pipeline.capture.landing import LandingZone
-    from learning_pipeline.capture.simulator import simulate
+    from learning_pipeline.simulation import simulate
 
     settings = _settings()
     out = settings.home / "demo" / "traces.jsonl.gz"

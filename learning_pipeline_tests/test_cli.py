@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from learning_pipeline.capture.simulator import truth_path_for
+from learning_pipeline.simulation import truth_path_for
 
 CLI = str(Path(sys.executable).with_name("learning-pipeline"))
 

@@ -10,7 +10,7 @@ from dagster._core.loader import LoadingContextForTest
 
 from learning_pipeline.capture.assets import capture_traces
 from learning_pipeline.capture.ingest import ingest_path
-from learning_pipeline.capture.simulator import simulate
+from learning_pipeline.simulation import simulate
 from learning_pipeline.judging.assets import build_judging_assets
 from learning_pipeline.judging.resources import JudgeResource
 

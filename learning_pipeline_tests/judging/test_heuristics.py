@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from learning_pipeline.capture.redaction import redact_obj
-from learning_pipeline.capture.simulator import simulate
+from learning_pipeline.simulation import simulate
 from learning_pipeline.judging import heuristics
 from learning_pipeline.judging.heuristics import HeuristicJudge
 from learning_pipeline.judging.items import build_items, code_version_items, design_items
