@@ -6,8 +6,11 @@ import dagster as dg
 import polars as pl
 
 
-def table_schema_metadata(schema: dict[str, pl.DataType]) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype)) for name, dtype in schema.items()])
+def table_schema_metadata(schema: dict[str, pl.DataType], table: str | None = None) -> dg.TableSchema:
+    """Column names and types, each with its meaning from the lake's data dictionary."""
+    from learning_pipeline.columns import describe
+
+    return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype), description=describe(name, table)) for name, dtype in schema.items()])
 
 
 def markdown_preview(frame: pl.DataFrame, columns: list[str] | None = None, rows: int = 5) -> dg.MetadataValue:

@@ -275,3 +275,6 @@ def train_ready_models(defs: dg.Definitions, instance: dg.DagsterInstance, run_c
             instance=instance, resources=defs.resources, run_config={**QUIET_LOGS, **(run_config or {})},
             raise_on_error=False,
         )
+    if requests:
+        # The registry changed: record its new state in the catalog, as the UI's automation does.
+        defs.resolve_job_def("registry_observation_job").execute_in_process(instance=instance, run_config=QUIET_LOGS, raise_on_error=False)

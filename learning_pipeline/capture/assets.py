@@ -11,11 +11,16 @@ from learning_pipeline.capture.processing import (
     QUARANTINE_SCHEMA, QUARANTINE_TABLE, process_partition, read_traces, stored_schema,
 )
 from learning_pipeline.capture.wire import TRACE_KINDS
+from learning_pipeline.code_versions import code_version_of
 from learning_pipeline.metadata import markdown_preview, table_schema_metadata
 from learning_pipeline.partitions import daily_partitions
 from learning_pipeline.resources import LearningHome
 
 RAW_TABLES = [spec.table for spec in TRACE_KINDS.values()]
+# What a lake partition is made of: validation, redaction and the wire schemas.
+CAPTURE_CODE_VERSION = code_version_of(
+    "learning_pipeline.capture.processing", "learning_pipeline.capture.redaction", "learning_pipeline.capture.wire",
+)
 CAPTURE_KEYS = [dg.AssetKey(t) for t in [*RAW_TABLES, QUARANTINE_TABLE]]
 
 _DESCRIPTIONS = {
@@ -30,13 +35,22 @@ _DESCRIPTIONS = {
 }
 
 
+def _decision_traces_schema() -> dict:
+    """What the outcome join yields, derived from the join itself on empty tables."""
+    from learning_pipeline.capture.processing import table_schema
+
+    empty = {kind: pl.DataFrame(schema=table_schema(TRACE_KINDS[kind])) for kind in ("decision", "decision_outcome")}
+    return dict(with_latest_outcomes(empty["decision"], latest_outcomes(empty["decision"], empty["decision_outcome"])).schema)
+
+
 def _spec(table: str, description: str, schema: dict) -> dg.AssetSpec:
     return dg.AssetSpec(
         table,
         group_name="capture",
         kinds={"parquet", "polars"},
         description=description,
-        metadata={"dagster/column_schema": table_schema_metadata(schema)},
+        code_version=CAPTURE_CODE_VERSION,
+        metadata={"dagster/column_schema": table_schema_metadata(schema, table)},
     )
 
 
@@ -127,6 +141,8 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
         dg.AssetDep("raw_decision_outcomes", partition_mapping=dg.AllPartitionMapping()),
     ],
     automation_condition=dg.AutomationCondition.eager(),
+    code_version=code_version_of("learning_pipeline.capture.decisions", "learning_pipeline.capture.processing"),
+    metadata={"dagster/column_schema": table_schema_metadata(_decision_traces_schema(), "decision_traces")},
 )
 def decision_traces(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
     """Every decision with its newest outcome, whichever day each of them landed."""
@@ -143,6 +159,6 @@ def decision_traces(context: dg.AssetExecutionContext, learning_home: LearningHo
             "dagster/row_count": joined.height,
             "with_outcome": with_outcome,
             "outcomes_from_late_events": int(joined.get_column("outcome_source").eq("late").sum()) if joined.height else 0,
-            "dagster/column_schema": table_schema_metadata(dict(joined.schema)),
+            "dagster/column_schema": table_schema_metadata(dict(joined.schema), "decision_traces"),
         }
     )

@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 
 from learning_pipeline.capture.processing import read_traces
+from learning_pipeline.code_versions import code_version_of
 from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig
 from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA
 from learning_pipeline.lake import atomic_write_bytes
@@ -44,6 +45,7 @@ def _read(lake, kind: str) -> pl.DataFrame:
                           description="No held-out pair or build is in a training set or a training batch."),
     ],
     automation_condition=dg.AutomationCondition.eager(),
+    code_version=code_version_of("learning_pipeline.preferences.pairs"),
 )
 def preference_pairs(context: dg.AssetExecutionContext, learning_home: LearningHome):
     """Pairs in four domains (code, design, architecture, error_fix), regenerated from the current
@@ -80,6 +82,7 @@ def preference_pairs(context: dg.AssetExecutionContext, learning_home: LearningH
     group_name="preferences",
     kinds={"json"},
     deps=[PAIRS_TABLE],
+    code_version=code_version_of("learning_pipeline.preferences.export", "learning_pipeline.capture.redaction"),
     check_specs=[
         dg.AssetCheckSpec("export_free_of_secrets", asset="preference_pair_export", blocking=True,
                           description="Every exported pair is scanned for secrets again; any hit fails the export."),
@@ -102,6 +105,8 @@ def preference_pair_export(context: dg.AssetExecutionContext, learning_home: Lea
     kinds={"parquet"},
     partitions_def=model_partitions,
     deps=[PAIRS_TABLE, "preference_pair_export"],
+    metadata={"dagster/column_schema": table_schema_metadata({**PAIR_SCHEMA, "split": pl.String, "run_id": pl.String}, BATCHES_TABLE)},
+    code_version=code_version_of("learning_pipeline.preferences.training_ledger"),
     op_tags={"learning/training": "true"},
 )
 def training_batches(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:

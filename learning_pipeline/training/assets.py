@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from learning_pipeline.code_versions import code_version_of
 from learning_pipeline.config import (
     SHADOW_MODELS, DPOTrainingConfig, EvolutionConfig, LearningSettings, ShadowModelSpec, TrainingSettings,
 )
@@ -22,6 +23,35 @@ from learning_pipeline.training.train_step import ERROR_FILE
 
 TINY_BASE = "tiny-llama"
 GATE_CHECK = dg.AssetCheckKey(dg.AssetKey("adapter_evaluation"), "promotion_gate")
+TRAINING_CODE_VERSION = code_version_of(
+    "learning_pipeline.training.dpo", "learning_pipeline.training.train_step", "learning_pipeline.training.anti_forgetting",
+    "learning_pipeline.training.tiny_model",
+)
+EVALUATION_CODE_VERSION = code_version_of("learning_pipeline.training.evaluation", "learning_pipeline.training.dpo")
+
+
+def loss_curve_metadata(adapter_dir: Path) -> dict:
+    """The loss curve as numbers the UI can show: first/final loss, and each logged step as a
+    table row (step, loss, reward accuracy, reward margin), read from the adapter's own manifest."""
+    from learning_pipeline.training.dpo import TRAINING_MANIFEST
+
+    path = adapter_dir / TRAINING_MANIFEST
+    steps = json.loads(path.read_text()).get("metrics", {}).get("log_history", []) if path.exists() else []
+    steps = [s for s in steps if isinstance(s.get("loss"), (int, float))]
+    if not steps:
+        return {}
+    columns = [("step", "int"), ("loss", "float"), ("rewards/accuracies", "float"), ("rewards/margins", "float")]
+    rows = [dg.TableRecord({name: (int(s["step"]) if name == "step" else float(s[name])) for name, _ in columns
+                            if s.get(name) is not None}) for s in steps]
+    return {
+        "loss_first": float(steps[0]["loss"]),
+        "loss_final": float(steps[-1]["loss"]),
+        "loss_min": float(min(s["loss"] for s in steps)),
+        "logged_steps": len(steps),
+        "loss_curve": dg.MetadataValue.table(
+            rows, schema=dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in columns]),
+        ),
+    }
 
 
 def model_spec(name: str) -> ShadowModelSpec:
@@ -77,6 +107,7 @@ class TrainingRunConfig(dg.Config):
     partitions_def=model_partitions,
     deps=[BATCHES_TABLE],
     op_tags={"learning/training": "true"},
+    code_version=TRAINING_CODE_VERSION,
     description="A DPO LoRA adapter trained out of process (Dagster Pipes) on the model's new pairs plus replay.",
 )
 def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig, learning_home: LearningHome,
@@ -146,6 +177,7 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
             "replay_pairs": len(chosen_replay),
             "adapter_path": dg.MetadataValue.path(str(output_dir)),
             "base_model": base,
+            **loss_curve_metadata(output_dir),
         }
     )
 
@@ -177,6 +209,7 @@ def evaluate_versions(base: str, records: list[dict], candidate: dict, champion:
     partitions_def=model_partitions,
     deps=["shadow_adapter"],
     op_tags={"learning/training": "true"},
+    code_version=EVALUATION_CODE_VERSION,
     # Partitioned like the asset: each model's gate result is recorded under its own partition.
     check_specs=[dg.AssetCheckSpec("promotion_gate", asset="adapter_evaluation", blocking=True, partitions_def=model_partitions,
                                    description="The candidate beats the champion by the promotion threshold and no domain regresses.")],
@@ -248,8 +281,10 @@ def gate_passed_for(instance: dg.DagsterInstance, run_id: str, version: int, mod
 
 @dg.asset(
     group_name="training",
+    kinds={"python"},
     partitions_def=model_partitions,
     deps=["adapter_evaluation"],
+    code_version=code_version_of("learning_pipeline.training.registry"),
     op_tags={"learning/training": "true"},
     check_specs=[dg.AssetCheckSpec("one_champion", asset="shadow_promotion", partitions_def=model_partitions,
                                    description="At most one promoted version of the model, read back from the registry.")],
@@ -289,6 +324,7 @@ def check_one_champion(registry: ShadowModelRegistry, model: str) -> dg.AssetChe
     kinds={"pytorch"},
     partitions_def=model_partitions,
     deps=[PAIRS_TABLE],
+    code_version=EVALUATION_CODE_VERSION,
     description="The promoted model re-evaluated on the current held-out set (weekly): drift shows as a falling line.",
 )
 def champion_evaluation(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
