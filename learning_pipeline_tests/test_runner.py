@@ -49,6 +49,13 @@ def test_a_second_run_without_new_data_materializes_nothing_and_new_data_reruns_
     assert spans == [("2026-03-02", "2026-03-03"), ("2026-03-06", "2026-03-06")]  # never the days between
     assert any("decision_traces" in keys for keys, span in first if span is None)
     assert learning_home.lake().row_count("raw_decisions", "2026-03-03") == 2
+    # Each judged day's event carries that day's own rows (the range's total would be stamped on both).
+    lake = learning_home.lake()
+    for table in ("judgments", "raw_decisions"):
+        records = instance.fetch_materializations(dg.AssetKey(table), limit=10).records
+        recorded = {r.partition_key: r.asset_materialization.metadata["dagster/row_count"].value for r in records}
+        assert recorded == {d: lake.row_count(table, d) for d in ("2026-03-02", "2026-03-03", "2026-03-06")}, table
+    assert len(set(recorded.values())) > 1
 
     plan, runs = _plan(defs, learning_home, instance)
     assert runs == [] and not any(plan.values())

@@ -70,6 +70,8 @@ def test_good_pairs_are_promoted_and_label_flipped_ones_are_stopped_by_the_gate(
     metadata = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
                 for e in first.get_asset_materialization_events()}
     assert metadata["shadow_adapter"]["final_loss"].value < metadata["shadow_adapter"]["first_loss"].value
+    curve = metadata["shadow_adapter"]["loss_curve"].value
+    assert len(curve.records) == metadata["shadow_adapter"]["logged_steps"].value > 1
     assert metadata["adapter_evaluation"]["champion_accuracy"].value == 0.5  # the base model
 
     # New pairs that teach the opposite: the candidate must not replace the champion.
