@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from learning_pipeline.config import LearningSettings
+from learning_pipeline.config import ConfigError, LearningSettings
 
 
 def _settings() -> LearningSettings:
@@ -33,6 +33,8 @@ def cmd_simulate(args) -> int:
 
 # -- ingest --------------------------------------------------------------------------------------
 def cmd_ingest(args) -> int:
+    """Exit 0 when everything landed clean, 1 when a file or a line was rejected (the others
+    were still landed), 2 when there was nothing to ingest."""
     from learning_pipeline.capture.ingest import IngestError, expand_paths, ingest_path
     from learning_pipeline.capture.landing import LandingZone
 
@@ -41,21 +43,33 @@ def cmd_ingest(args) -> int:
     if not paths:
         print("nothing to ingest: no trace files or databases found", file=sys.stderr)
         return 2
-    failed = 0
+    rejected = 0
     with tqdm(desc="ingesting", unit=" lines", disable=args.quiet) as bar:
         for path in paths:
             try:
                 report = ingest_path(path, zone, progress=bar.update)
             except IngestError as err:
-                print(f"error: {err}", file=sys.stderr)
-                failed += 1
+                tqdm.write(f"error: {err}", file=sys.stderr)
+                rejected += 1
                 continue
             r = report.receipt
             tqdm.write(
                 f"{path} ({report.format}): {r.lines} lines landed in {len(r.files_written)} files over "
-                f"{len(r.lines_by_partition)} days; {r.duplicate_batches} batches already landed"
+                f"{len(r.lines_by_partition)} days; {r.duplicate_lines} lines already landed; "
+                f"{sum(r.redactions.values())} secrets redacted"
             )
-    return 1 if failed else 0
+            for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
+                tqdm.write(f"rejected: {path}: {problem.where}: {problem.field}: {problem.reason[:200]}", file=sys.stderr)
+            if r.invalid_lines > MAX_PROBLEMS_SHOWN:
+                tqdm.write(f"rejected: {path}: {r.invalid_lines - MAX_PROBLEMS_SHOWN} more lines; `learning-pipeline run` puts "
+                           f"every rejected line in the quarantine (`status` lists them by field)", file=sys.stderr)
+            if report.broken and all(p.where != report.broken.where for p in report.problems[:MAX_PROBLEMS_SHOWN]):
+                tqdm.write(f"error: {path}: {report.broken.where}: {report.broken.reason}", file=sys.stderr)
+            rejected += report.rejected
+    return 1 if rejected else 0
+
+
+MAX_PROBLEMS_SHOWN = 5
 
 
 # -- run -----------------------------------------------------------------------------------------
@@ -68,6 +82,7 @@ def run_pipeline(selection: list[str] | None = None, quiet: bool = False, force:
     from learning_pipeline.capture.landing import LandingZone
     from learning_pipeline.capture.sensors import changed_partitions
     from learning_pipeline.definitions import defs
+    from learning_pipeline.item_outcomes import item_outcomes
     from learning_pipeline.partitions import daily_partitions
     from learning_pipeline.runner import ensure_dagster_home, materialize_runs, plan_runs, stale_partitions
 
@@ -99,12 +114,50 @@ def run_pipeline(selection: list[str] | None = None, quiet: bool = False, force:
                     if event.is_step_failure:
                         tqdm.write(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}")
             else:
-                tqdm.write(f"ok: {names}{days}")
+                outcomes = item_outcomes(result.all_events)
+                broken = [o for o in outcomes if o.mostly_failed]
+                for outcome in outcomes:
+                    if outcome.failed:
+                        tqdm.write(("FAILED " if outcome.mostly_failed else "") + outcome.describe()
+                                   + " (kept as failed, retried on the next run)")
+                ok = ok and not broken
+                if not broken:
+                    tqdm.write(f"ok: {names}{days}")
     return ok and finished == len(runs)
 
 
+def resolve_selection(names: list[str]) -> list[str]:
+    """The asset keys `--select` names: asset keys or Dagster selection strings. A key computed in
+    one step with others (the capture step writes every raw table and the quarantine) brings
+    them along. An unknown name is a ConfigError listing the valid ones."""
+    import dagster as dg
+
+    from learning_pipeline.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    valid = sorted(k.to_user_string() for k in graph.materializable_asset_keys)
+    keys: set = set()
+    for name in filter(None, (n.strip() for n in names)):
+        key = dg.AssetKey.from_user_string(name)
+        if graph.has(key) and graph.get(key).is_materializable:
+            keys.add(key)
+            continue
+        try:
+            resolved = dg.AssetSelection.from_string(name).resolve(graph)
+        except Exception:  # Dagster raises several types for a selection it cannot parse or resolve
+            resolved = set()
+        if not resolved:
+            raise ConfigError(f"--select {name!r}: no such asset; valid names: {', '.join(valid)}")
+        keys |= resolved
+    if not keys:
+        raise ConfigError(f"--select names no asset; valid names: {', '.join(valid)}")
+    for key in list(keys):
+        keys |= set(graph.get(key).execution_set_asset_keys)
+    return sorted(k.to_user_string() for k in keys if graph.get(k).is_materializable)
+
+
 def cmd_run(args) -> int:
-    selection = [s.strip() for s in args.select.split(",")] if args.select else None
+    selection = resolve_selection(args.select.split(",")) if args.select else None
     return 0 if run_pipeline(selection, quiet=args.quiet, force=args.force) else 1
 
 
@@ -116,6 +169,8 @@ def status_report(settings: LearningSettings) -> dict:
     from learning_pipeline.capture.processing import QUARANTINE_TABLE, STATS_TABLE
     from learning_pipeline.capture.redaction import SECRET_KINDS
     from learning_pipeline.lake import Lake
+    from learning_pipeline.run_history import last_runs
+    from learning_pipeline.training.registry_report import registry_summary
 
     lake, landing = Lake(settings.lake_dir), LandingZone(settings.landing_dir)
     tables = {t: lake.total_rows(t) for t in lake.tables()}
@@ -133,6 +188,7 @@ def status_report(settings: LearningSettings) -> dict:
     landing_days = landing.partitions()
     judgments = lake.read("judgments")
     pairs = lake.read("preference_pairs")
+    registry = registry_summary(lake)
     return {
         "learning_home": str(settings.home),
         "landing": {"days": len(landing_days), "files": sum(len(landing.files(p)) for p in landing_days)},
@@ -148,11 +204,27 @@ def status_report(settings: LearningSettings) -> dict:
         "preference_pairs": {
             f"{d}/{s}": n for d, s, n in pairs.group_by("domain", "split").len().sort("domain", "split").iter_rows()
         } if pairs.height else {},
-        "capture": {
-            "lines_read": int(stats.get_column("lines_read").sum()) if stats.height else 0,
-            "accepted": int(stats.get_column("accepted").sum()) if stats.height else 0,
-            "quarantined": int(stats.get_column("quarantined").sum()) if stats.height else 0,
-        },
+        "capture": _capture_counts(stats, tables, quarantine.height),
+        "registry": registry,
+        "promoted_models": {name: m["champion"] for name, m in registry.items() if m["champion"] is not None},
+        "last_runs": last_runs(settings),
+    }
+
+
+def _capture_counts(stats, tables: dict[str, int], quarantined: int) -> dict:
+    """Every landed line once: stored as a row (`accepted`, the raw tables' rows), superseded by
+    a newer copy of its record, quarantined, or an exact duplicate of a quarantined line."""
+    from learning_pipeline.capture.wire import TRACE_KINDS
+
+    def total(column: str) -> int:
+        return int(stats.get_column(column).sum()) if stats.height and column in stats.columns else 0
+
+    return {
+        "lines_read": total("lines_read"),
+        "accepted": sum(tables.get(spec.table, 0) for spec in TRACE_KINDS.values()),
+        "superseded": total("superseded"),
+        "quarantined": quarantined,
+        "duplicates": total("duplicates"),
     }
 
 
@@ -173,6 +245,20 @@ def cmd_status(args) -> int:
     print(f"redactions: {report['redactions']['total']} {report['redactions']['by_kind']}")
     print(f"judgments: {report['judgments']['by_status']}  mean overall: {report['judgments']['mean_overall_by_judge']}")
     print(f"preference pairs (domain/split): {report['preference_pairs']}")
+    print("registry:")
+    for name, model in report["registry"].items():
+        champion = (f"champion v{model['champion']}" + (f" (eval {model['champion_eval_score']:.3f})" if model["champion_eval_score"] is not None else "")
+                    if model["champion"] is not None else "no champion (base model)")
+        print(f"  {name}: {champion}; versions {model['versions'] or 'none'}" + (f"; {model['problem']}" if "problem" in model else ""))
+        run = model["last_training_run"]
+        if run:
+            loss = f", final loss {run['final_loss']:.4f}" if run["final_loss"] is not None else ""
+            print(f"    last training run {run['run_id']}: {run['status']}{loss}" + (f": {run['error'][:150]}" if run["error"] else ""))
+    print("last runs:" if report["last_runs"] else "last runs: none yet")
+    for run in report["last_runs"]:
+        what = ", ".join(run["assets"]) if run["assets"] else run["job"]
+        print(f"  {run['started_at'] or '-':<25} {run['status']:<9} {what[:70]}" + (f" [{run['partition']}]" if run["partition"] else "")
+              + (f" skipped: {run['skipped'][:80]}" if "skipped" in run else ""))
     return 0
 
 
@@ -181,12 +267,20 @@ def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
     import dagster as dg
 
     from learning_pipeline.definitions import defs
-    from learning_pipeline.runner import ensure_dagster_home, train_ready_models
+    from learning_pipeline.run_keys import SKIP_REASON_TAG
+    from learning_pipeline.runner import ensure_dagster_home, ready_training_requests, train_ready_models
 
     ensure_dagster_home(_settings())
+    instance = dg.DagsterInstance.get()
+    requests, why_not = ready_training_requests(defs, instance)
     ok, trained = True, 0
-    for model, result in train_ready_models(defs, dg.DagsterInstance.get(), run_config):
+    for model, result in train_ready_models(defs, instance, run_config, requests):
         trained += 1
+        skipped = instance.get_run_by_id(result.run_id).tags.get(SKIP_REASON_TAG)
+        if skipped:
+            # Nothing trained, on purpose (already training elsewhere, or too few pairs left): not an error.
+            print(f"    {model}: skipped: {skipped}")
+            continue
         events = {e.asset_key.to_user_string(): {k: v.value for k, v in e.event_specific_data.materialization.metadata.items()}
                   for e in result.get_asset_materialization_events()}
         evaluation = events.get("adapter_evaluation")
@@ -204,7 +298,7 @@ def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
                 if event.is_step_failure:
                     print(f"    FAILED {event.step_key}: {event.event_specific_data.error.message.strip()[:300]}")
     if trained == 0:
-        print("    no shadow model has enough new preference pairs yet")
+        print(f"    nothing to train: {why_not}")
     return ok
 
 
@@ -219,7 +313,10 @@ def cmd_models(args) -> int:
     registry = ShadowModelRegistry(Lake(_settings().lake_dir))
     from learning_pipeline.config import SHADOW_MODELS
 
-    names = [args.name] if args.name else [m.name for m in SHADOW_MODELS]
+    known = [m.name for m in SHADOW_MODELS]
+    if args.name and args.name not in known:
+        raise ConfigError(f"no shadow model named {args.name!r}; the models are: {', '.join(known)}")
+    names = [args.name] if args.name else known
     if args.rollback:
         if not args.name:
             print("error: name the model to roll back", file=sys.stderr)
@@ -248,7 +345,27 @@ def cmd_models(args) -> int:
         for v in versions:
             score = f"{v['eval_score']:.3f}" if v["eval_score"] is not None else "-"
             print(f"  v{v['version']:<3} {v['status']:<11} eval {score:<6} pairs {v['training_data_count']:<6} {v['training_date']}")
+        history = registry.promotion_history(name)
+        if history.height:
+            print("  promotions: " + ", ".join(
+                f"{e['action']} to v{e['version']}" + (f" (from v{e['replaced_version']})" if e["replaced_version"] is not None else "")
+                for e in history.iter_rows(named=True)))
     return 0
+
+
+def _check_output_path(raw: str) -> None:
+    """Refuse, naming the path the user gave, an output that cannot be written (rather than fail
+    later on a temporary file beside it)."""
+    import os
+
+    path = Path(raw)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ConfigError(f"--out {raw}: is a folder; give a file path")
+    if not parent.is_dir():
+        raise ConfigError(f"--out {raw}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigError(f"--out {raw}: not writable (permission denied)")
 
 
 # -- export-pairs --------------------------------------------------------------------------------
@@ -258,6 +375,7 @@ def cmd_export_pairs(args) -> int:
     from learning_pipeline.lake import Lake
     from learning_pipeline.preferences.export import SecretInExportError, write_export
 
+    _check_output_path(args.out)
     pairs = Lake(_settings().lake_dir).read("preference_pairs")
     if pairs.height == 0:
         print("no preference pairs yet: run `learning-pipeline run` first", file=sys.stderr)
@@ -269,6 +387,8 @@ def cmd_export_pairs(args) -> int:
     except SecretInExportError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # the temporary file beside it is an implementation detail: name the user's path
+        raise ConfigError(f"--out {args.out}: cannot be written ({err.strerror or err})") from None
     print(f"{written} pairs ({args.format}) -> {args.out}")
     return 0
 
@@ -287,7 +407,8 @@ def cmd_demo(args) -> int:
     print(f"    {summary.lines} trace lines, {summary.bad_lines} deliberately bad, {summary.planted_secrets} planted secrets")
     print("2/4 ingesting into the landing zone ...")
     receipt = ingest_path(out, LandingZone(settings.landing_dir)).receipt
-    print(f"    {receipt.lines} lines landed ({receipt.duplicate_batches} batches were already there)")
+    print(f"    {receipt.lines} lines landed ({receipt.duplicate_lines} were already there, "
+          f"{sum(receipt.redactions.values())} secrets redacted before landing)")
     print("3/4 materializing the pipeline ...")
     if not run_pipeline(quiet=False):
         print("the pipeline failed; see the errors above", file=sys.stderr)
@@ -361,12 +482,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models)
 
-    p = sub.add_parser("status", help="counts per table, quarantine, redactions")
+    p = sub.add_parser("status", help="counts per table, quarantine, redactions, the registry, promoted models, last runs")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ConfigError as err:
+        # A setting or a name the user gave: one line that names it, no traceback.
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

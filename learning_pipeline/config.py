@@ -17,6 +17,12 @@ from pathlib import Path
 # day; else the last RECENT_DAYS days. Traces older than the start are quarantined, never dropped.
 PARTITION_START_FILE = ".partition_start"
 RECENT_DAYS = 30
+JUDGE_BACKENDS = ("heuristic", "llm")
+
+
+class ConfigError(ValueError):
+    """A setting the user gave (an environment variable, a name) that cannot be used. The CLI
+    prints it as one line; the message names the setting and its value."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,21 @@ class EvolutionConfig:
     min_judgment_confidence: float = 0.7
     promotion_improvement_threshold: float = 0.05
     regression_tolerance: float = 0.02
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the sensors retry work whose run failed (a capture of some landing files, a training
+    run on some pairs): after a failure they wait, doubling the wait each time, and after
+    `max_consecutive_failures` failures in a row of the same work they stop asking, until its
+    input changes or a run of it succeeds (a re-execution from the UI, say)."""
+
+    max_consecutive_failures: int = 3
+    backoff_base_s: float = 60.0  # the wait after the first failure
+    backoff_max_s: float = 3600.0
+
+    def backoff_s(self, failures: int) -> float:
+        return min(self.backoff_base_s * 2 ** max(failures - 1, 0), self.backoff_max_s)
 
 
 @dataclass
@@ -113,7 +134,11 @@ class LearningSettings:
 
 
 def learning_home_from_env() -> Path:
-    return Path(os.environ.get("LEARNING_HOME", ".learning")).resolve()
+    raw = os.environ.get("LEARNING_HOME", ".learning")
+    home = Path(raw).resolve()
+    if home.exists() and not home.is_dir():
+        raise ConfigError(f"LEARNING_HOME={raw!r} is a file, not a folder: point it at a folder (it is created if missing)")
+    return home
 
 
 def partition_start_from_env(home: Path | None = None) -> str:
@@ -121,7 +146,10 @@ def partition_start_from_env(home: Path | None = None) -> str:
     PARTITION_START_FILE above): the same answer every load until someone sets the variable."""
     explicit = os.environ.get("LEARNING_PARTITION_START")
     if explicit:
-        return explicit
+        try:
+            return dt.date.fromisoformat(explicit.strip()).isoformat()
+        except ValueError:
+            raise ConfigError(f"LEARNING_PARTITION_START={explicit!r} is not a date: expected YYYY-MM-DD, e.g. 2026-01-31") from None
     landing = (home or learning_home_from_env()) / "landing"
     try:
         return dt.date.fromisoformat((landing / PARTITION_START_FILE).read_text().strip()).isoformat()
@@ -131,3 +159,10 @@ def partition_start_from_env(home: Path | None = None) -> str:
     if days:
         return days[0]
     return (dt.date.today() - dt.timedelta(days=RECENT_DAYS - 1)).isoformat()
+
+
+def judge_backend_from_env() -> str:
+    value = os.environ.get("LEARNING_JUDGE", "heuristic")
+    if value not in JUDGE_BACKENDS:
+        raise ConfigError(f"LEARNING_JUDGE={value!r} is not a judge: expected one of {', '.join(JUDGE_BACKENDS)}")
+    return value

@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from learning_pipeline.config import LearningSettings
+from learning_pipeline.training.model_lock import release_run
 
 MATERIALIZATION = dg.DagsterEventType.ASSET_MATERIALIZATION
 CODE_VERSION_TAG = "dagster/code_version"
@@ -261,20 +262,32 @@ def materialize_runs(defs: dg.Definitions, instance: dg.DagsterInstance, runs: l
             return
 
 
-def train_ready_models(defs: dg.Definitions, instance: dg.DagsterInstance, run_config: dict | None = None):
-    """Ask the preference sensor which shadow models have enough new pairs, and run the training
-    job for each in process, as the daemon would. Yields (model, result)."""
+def ready_training_requests(defs: dg.Definitions, instance: dg.DagsterInstance) -> tuple[list[dg.RunRequest], str | None]:
+    """What the preference sensor would request now, or why it requests nothing."""
     sensor = defs.resolve_sensor_def("preference_threshold_sensor")
     context = dg.build_sensor_context(instance=instance, resources={"learning_home": defs.resources["learning_home"]})
     result = sensor(context)
-    requests = [] if isinstance(result, dg.SkipReason) else result.run_requests
+    if isinstance(result, dg.SkipReason):
+        return [], result.skip_message
+    return list(result.run_requests), None
+
+
+def train_ready_models(defs: dg.Definitions, instance: dg.DagsterInstance, run_config: dict | None = None,
+                       requests: list[dg.RunRequest] | None = None):
+    """Run the training job in process for each shadow model the preference sensor asks for (or
+    for the given requests), as the daemon would. Yields (model, result)."""
+    if requests is None:
+        requests, _ = ready_training_requests(defs, instance)
     job_keys = ["training_batches", "shadow_adapter", "adapter_evaluation", "shadow_promotion"]
     for request in requests:
-        yield request.partition_key, dg.materialize(
+        result = dg.materialize(
             list(defs.assets), selection=job_keys, partition_key=request.partition_key, tags=request.tags,
             instance=instance, resources=defs.resources, run_config={**QUIET_LOGS, **(run_config or {})},
             raise_on_error=False,
         )
+        # The run has ended; its model's training lock goes back even if a step died holding it.
+        release_run(result.run_id)
+        yield request.partition_key, result
     if requests:
         # The registry changed: record its new state in the catalog, as the UI's automation does.
         defs.resolve_job_def("registry_observation_job").execute_in_process(instance=instance, run_config=QUIET_LOGS, raise_on_error=False)

@@ -6,7 +6,7 @@ import polars as pl
 import dagster as dg
 
 from learning_pipeline.capture import checks
-from learning_pipeline.capture.decisions import latest_outcomes, with_latest_outcomes
+from learning_pipeline.capture.decisions import latest_outcomes, newest_copies, with_latest_outcomes
 from learning_pipeline.capture.processing import (
     QUARANTINE_SCHEMA, QUARANTINE_TABLE, process_partition, read_traces, stored_schema,
 )
@@ -63,7 +63,7 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
             dg.AssetCheckSpec("secrets_redacted", asset=spec.table, description="A second redaction pass finds nothing."),
         ]
     specs.append(
-        dg.AssetCheckSpec("lines_accounted", asset=QUARANTINE_TABLE, description="accepted + quarantined = lines read.")
+        dg.AssetCheckSpec("lines_accounted", asset=QUARANTINE_TABLE, description="rows + superseded + quarantined + duplicates = lines read.")
     )
     return specs
 
@@ -88,7 +88,8 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
         files = landing.files_for(partition, first)
         # Remember which landing files produced this partition: the sensor's change detector.
         stats = process_partition(files, partition, settings.partition_start, lake, settings.limits,
-                                  log=context.log.debug, landing_fingerprint=landing.fingerprint(files))
+                                  log=context.log.debug, landing_fingerprint=landing.fingerprint(files),
+                                  superseded_elsewhere=landing.superseded_elsewhere(partition, settings.partition_start))
         context.log.info(
             f"[{number}/{len(partitions)}] {partition}: {stats.lines_read} lines from {len(files)} files, "
             f"{stats.accepted} accepted, {stats.quarantined} quarantined, {sum(stats.redactions.values())} redactions"
@@ -147,7 +148,7 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
 def decision_traces(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
     """Every decision with its newest outcome, whichever day each of them landed."""
     lake = learning_home.lake()
-    decisions = read_traces(lake, "decision")
+    decisions = newest_copies(read_traces(lake, "decision"))
     late = read_traces(lake, "decision_outcome")
     outcomes = latest_outcomes(decisions, late)
     joined = with_latest_outcomes(decisions, outcomes)

@@ -75,15 +75,17 @@ def check_secrets_redacted(lake: Lake, spec: TraceKind, partitions: list[str]) -
 def check_lines_accounted(
     lake: Lake, landing: LandingZone, partitions: list[str], first_partition: str, tables: list[str]
 ) -> dg.AssetCheckResult:
-    """accepted + quarantined = lines read, with `read` counted again from the landing files."""
+    """rows + superseded + quarantined + duplicates = lines read, with `read` counted again from
+    the landing files and rows counted from the tables."""
     read = sum(count_lines(landing.files_for(p, first_partition)) for p in partitions)
     rows = sum(lake.row_count(t, p) for t in tables for p in partitions)
     quarantined = sum(lake.row_count(QUARANTINE_TABLE, p) for p in partitions)
     stats = lake.read(STATS_TABLE, partitions)
     superseded = int(stats.get_column("superseded").sum()) if stats.height else 0
+    duplicates = int(stats.get_column("duplicates").sum()) if "duplicates" in stats.columns else 0
     accepted = rows + superseded
     return dg.AssetCheckResult(
-        passed=accepted + quarantined == read,
+        passed=accepted + quarantined + duplicates == read,
         check_name="lines_accounted",
         asset_key=QUARANTINE_TABLE,
         metadata={
@@ -92,6 +94,7 @@ def check_lines_accounted(
             "rows_stored": rows,
             "superseded_copies": superseded,
             "quarantined": quarantined,
-            "unaccounted": read - accepted - quarantined,
+            "duplicate_bad_lines": duplicates,
+            "unaccounted": read - accepted - quarantined - duplicates,
         },
     )

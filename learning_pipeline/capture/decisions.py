@@ -5,6 +5,19 @@ from __future__ import annotations
 import polars as pl
 
 
+def newest_copies(decisions: pl.DataFrame) -> pl.DataFrame:
+    """One row per trace id, the newest copy (latest `createdAt`, then latest arrival). The capture
+    partitions already drop copies superseded on another day; this holds while a day waits for
+    its reprocessing, so `decision_traces` never shows an id twice."""
+    return (
+        decisions.with_row_index("_order")
+        .sort(["trace_id", "created_at", "received_at", "_order"])
+        .unique("trace_id", keep="last", maintain_order=True)
+        .sort("_order")
+        .drop("_order")
+    )
+
+
 def latest_outcomes(decisions: pl.DataFrame, late: pl.DataFrame) -> pl.DataFrame:
     """(trace_id, outcome, outcome_recorded_at, outcome_source): the newest outcome per trace.
     An inline outcome counts as recorded when the decision says (or when it was created); on a

@@ -1,16 +1,18 @@
 """Landing files of one day -> validated, redacted trace tables + a quarantine.
 
 The hot path of the capture layer, kept free of Dagster so tests and the benchmark call it
-directly. Per chunk of lines: redact the raw JSON text (Polars prefilter, Python only for the
-few flagged lines), decode and validate each line against its kind's schema (msgspec in C:
+directly. Per chunk of lines: redact the lines the landing zone did not already redact under
+the current rules (files dropped in by hand, or landed before a rule change; Polars prefilter,
+Python only for the few flagged lines), decode and validate each line against its kind's schema (msgspec in C:
 enums, ranges, sizes, dates; errors carry the field path), then build typed columns. Chunks
 are validated one ahead on a thread and streamed to Parquet row groups on another, so a day
 of any size is processed in bounded memory; nothing reaches the lake's final paths until the
 whole partition is done, then every table is replaced at once.
 
-Accounting: every non-empty line read ends up either accepted (a row of its kind's table, or
-superseded by a newer copy of the same record) or in the quarantine, with a reason naming
-the field. `CaptureStats` carries the counts the asset checks verify.
+Accounting: every non-empty line read ends up accepted (a row of its kind's table), superseded
+(a newer copy of the same record won, on this day or another), in the quarantine with a reason
+naming the field, or dropped as an exact duplicate of a line already quarantined:
+lines_read = accepted + superseded + quarantined + duplicates. `CaptureStats` carries the counts the asset checks verify.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from msgspec.structs import astuple
 import polars as pl
 import pyarrow.parquet as pq
 
-from learning_pipeline.capture.landing import FUTURE_TOLERANCE, LandingFileMeta
+from learning_pipeline.capture.landing import REDACTION_VERSION, REJECTED_PREFIX, LandingFileMeta, field_of_error
 from learning_pipeline.capture.redaction import SECRET_KINDS, redaction_changes
 from learning_pipeline.capture.wire import ENVELOPES, TRACE_KINDS, WIRE_ID_FIELDS, TraceKind
 from learning_pipeline.config import CaptureLimits
@@ -147,26 +149,20 @@ _EXTRA_DTYPES = {"event_id": pl.String, "_index": pl.Int64, **PROVENANCE_SCHEMA}
 _DECODER = msgspec.json.Decoder(Union[tuple(ENVELOPES.values())])
 _KIND_OF = {envelope: kind for kind, envelope in ENVELOPES.items()}
 _ENCODE = msgspec.json.Encoder()
-_FIELD_IN_MESSAGE = re.compile(r"field `([^`]+)`")
-_PATH_IN_MESSAGE = re.compile(r" - at `\$\.?([^`]*)`")
-_ID_IN_RAW = re.compile(r'"(' + "|".join(WIRE_ID_FIELDS) + r')"\s*:\s*"([^"\\]{1,256})"')
+# The id field of each kind's own record: a quarantined line is named by its own id, never by
+# another id it happens to carry (an empty `traceId` must not borrow the `buildId`).
+_OWN_ID = {
+    "decision": "traceId", "decision_outcome": "traceId", "code_artifact": "artifactId", "design_choice": "choiceId",
+    "error_recovery": "errorId", "build_summary": "buildId", "pattern_usage": "patternId", "strategy_outcome": "strategyId",
+}
+_ID_IN_RAW = {kind: re.compile(r'"' + name + r'"\s*:\s*"([^"\\]{1,256})"') for kind, name in _OWN_ID.items()}
 
 
-def field_of_error(message: str) -> str:
-    """`Expected int, got str - at $.data.context.previousAttempts` -> `context.previousAttempts`
-    (paths are reported relative to the record, i.e. inside the envelope's `data`)."""
-    path = _PATH_IN_MESSAGE.search(message)
-    prefix = path.group(1) if path else ""
-    prefix = "" if prefix == "data" else prefix.removeprefix("data.")
-    named = _FIELD_IN_MESSAGE.search(message)
-    if named:
-        return f"{prefix}.{named.group(1)}" if prefix else named.group(1)
-    return prefix or "(record)"
-
-
-def record_id_of(raw: str) -> str | None:
-    match = _ID_IN_RAW.search(raw[:65536])
-    return match.group(2) if match else None
+def record_id_of(raw: str, kind: str | None) -> str | None:
+    """The record's own id, when the line names its kind and carries a non-empty one."""
+    pattern = _ID_IN_RAW.get(kind)
+    match = pattern.search(raw[:65536]) if pattern else None
+    return match.group(1) if match else None
 
 
 # -- statistics ---------------------------------------------------------------------------------
@@ -177,6 +173,7 @@ class CaptureStats:
     accepted: int = 0
     quarantined: int = 0
     superseded: int = 0
+    duplicates: int = 0  # exact copies of a quarantined line already counted once
     rows_by_table: dict[str, int] = field(default_factory=dict)
     quarantine_reasons: Counter = field(default_factory=Counter)
     redactions: Counter = field(default_factory=Counter)
@@ -189,6 +186,7 @@ class CaptureStats:
             "accepted": self.accepted,
             "quarantined": self.quarantined,
             "superseded": self.superseded,
+            "duplicates": self.duplicates,
             "landing_files": self.landing_files,
             "redactions_total": sum(self.redactions.values()),
             **{f"redacted_{k}": self.redactions.get(k, 0) for k in SECRET_KINDS},
@@ -272,6 +270,9 @@ class _Chunk:
     source_line: list[int] = field(default_factory=list)
     landing_file: list[str] = field(default_factory=list)
     received_at: list[dt.datetime] = field(default_factory=list)
+    # Lines landed under the current redaction rules are not redacted again; what was found then:
+    redacted: list[bool] = field(default_factory=list)
+    prior_redactions: list[dict | None] = field(default_factory=list)
     size: int = 0
 
 
@@ -296,6 +297,8 @@ def _iter_chunks(files: list[Path], chunk_bytes: int):
             lines, numbers = [lines[i] for i in kept], kept
         origin = meta.lines
         source_lines = [origin[i] if i < len(origin) else i + 1 for i in numbers]
+        redacted = meta.redaction_version == REDACTION_VERSION
+        prior = [meta.redactions.get(i) for i in numbers] if meta.redactions else [None] * len(lines)
         start = 0
         while start < len(lines):
             # Take lines until the chunk is full (at least one line, so any line fits somewhere).
@@ -310,6 +313,8 @@ def _iter_chunks(files: list[Path], chunk_bytes: int):
             chunk.source_file += [meta.source] * count
             chunk.landing_file += [path.name] * count
             chunk.received_at += [meta.received_at] * count
+            chunk.redacted += [redacted] * count
+            chunk.prior_redactions += prior[start:end]
             chunk.size += room - budget
             start = end
             if chunk.size >= chunk_bytes:
@@ -328,28 +333,38 @@ def process_partition(
     chunk_bytes: int = CHUNK_BYTES,
     log=None,
     landing_fingerprint: str | None = None,
+    superseded_elsewhere: dict[str, set[str]] | None = None,
 ) -> CaptureStats:
-    """Validate and redact the landing files of one day and replace its lake partitions. The
-    stats row remembers `landing_fingerprint`, which files produced it (the sensor's change test)."""
+    """Validate (and, for lines landed under other rules, redact) the landing files of one day
+    and replace its lake partitions. `superseded_elsewhere` (kind -> ids, from the landing index)
+    names the records whose newest copy landed on another day: this day drops its copies, so one
+    id is one row across the lake. The stats row remembers `landing_fingerprint`, which files
+    produced it (the sensor's change test)."""
     stats = CaptureStats(partition=partition, landing_files=len(files))
     day = dt.date.fromisoformat(partition)
+    elsewhere = superseded_elsewhere or {}
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-writer")
     staged = {kind: _StagedTable(lake, spec.table, partition, stored_schema(spec), pool) for kind, spec in TRACE_KINDS.items()}
     quarantine = _StagedTable(lake, QUARANTINE_TABLE, partition, QUARANTINE_SCHEMA, pool)
     # Small per-row keys kept across chunks to pick the newest copy of each record.
     dedup_keys: dict[str, list[tuple]] = {kind: [] for kind in TRACE_KINDS}
+    seen_bad: set[int] = set()  # hashes of quarantined lines: one row per distinct bad line
     try:
         results = _validated_ahead(_iter_chunks(files, chunk_bytes), day, partition_start, limits)
         for number, result in enumerate(results, start=1):
-            _collect(result, staged, quarantine, dedup_keys, stats)
+            _collect(result, staged, quarantine, dedup_keys, stats, seen_bad)
             if log:
                 log(f"partition {partition}: chunk {number} done, {stats.lines_read} lines read, "
                     f"{stats.quarantined} quarantined so far")
         for kind, spec in TRACE_KINDS.items():
             keep = _newest_copies(dedup_keys[kind])
+            if elsewhere.get(kind):
+                gone = elsewhere[kind]
+                keep = [k and key[0] not in gone for k, key in zip(keep, dedup_keys[kind])]
             kept = staged[kind].commit(lake, spec.table, partition, keep)
             stats.rows_by_table[spec.table] = kept
             stats.superseded += staged[kind].rows - kept
+        stats.accepted -= stats.superseded  # accepted = rows stored; superseded copies are counted apart
         quarantine.commit(lake, QUARANTINE_TABLE, partition, None)
     except BaseException:
         for table in [*staged.values(), quarantine]:
@@ -387,17 +402,37 @@ class _ChunkResult:
     frames: dict[str, pl.DataFrame]
     quarantine: pl.DataFrame | None
     redactions: Counter
-    reasons: Counter
+
+
+def _redact_where_needed(chunk: _Chunk) -> tuple[list[int], Counter]:
+    """Redact the lines not landed under the current rules (in place); per-line counts and the
+    totals by kind, including what the landing zone found when it redacted the others."""
+    lines = chunk.lines  # from here on the redacted lines: nothing else keeps the originals
+    per_line = [sum(p.values()) if p else 0 for p in chunk.prior_redactions]
+    totals: Counter = Counter()
+    for prior in chunk.prior_redactions:
+        if prior:
+            totals.update(prior)
+    todo = [i for i, done in enumerate(chunk.redacted) if not done]
+    if todo:
+        subset = lines if len(todo) == len(lines) else [lines[i] for i in todo]
+        changed, counts = _redact(subset)
+        for row, redacted_line in changed.items():
+            lines[todo[row]] = redacted_line
+        if changed:
+            found = counts.sum_horizontal().to_list()
+            for row in changed:
+                per_line[todo[row]] += found[row]
+            totals.update({k: int(v) for k, v in counts.sum().row(0, named=True).items() if v})
+    return per_line, totals
 
 
 def _validate_chunk(chunk: _Chunk, day: dt.date, partition_start: dt.date, limits: CaptureLimits) -> _ChunkResult:
-    changed, counts = _redact(chunk.lines)
-    per_line_redactions = counts.sum_horizontal().to_list() if counts.width else [0] * len(chunk.lines)
-    lines = chunk.lines  # from here on the redacted lines: nothing else keeps the originals
-    for row, redacted_line in changed.items():
-        lines[row] = redacted_line
+    per_line_redactions, redactions = _redact_where_needed(chunk)
+    lines = chunk.lines
 
     bad: list[tuple[int, str | None, str, str]] = []  # (index, kind, field, reason)
+    raw_of: dict[int, str] = {}  # what a rejection envelope kept of its line
     accepted: dict[str, list[tuple[int, msgspec.Struct]]] = {kind: [] for kind in TRACE_KINDS}
     for index, line in enumerate(lines):
         if len(line) > limits.max_line_bytes:
@@ -405,11 +440,17 @@ def _validate_chunk(chunk: _Chunk, day: dt.date, partition_start: dt.date, limit
             continue
         try:
             envelope = _DECODER.decode(line)
-        except msgspec.ValidationError as err:
-            bad.append((index, *_explain(str(err), line)))
-            continue
         except msgspec.DecodeError as err:
-            bad.append((index, None, "(line)", f"invalid JSON: {err}"))
+            if line.startswith(REJECTED_PREFIX) and (rejected := _rejection(line)) is not None:
+                bad.append((index, None, rejected["field"], rejected["reason"]))
+                raw_of[index] = rejected["raw"]
+            elif isinstance(err, msgspec.ValidationError):
+                bad.append((index, *_explain(str(err), line)))
+            else:
+                bad.append((index, None, "(line)", f"invalid JSON: {err}"))
+            continue
+        except RecursionError:
+            bad.append((index, None, "(line)", "JSON nested too deep to read (msgspec's depth limit)"))
             continue
         accepted[_KIND_OF[type(envelope)]].append((index, envelope.data))
 
@@ -427,10 +468,10 @@ def _validate_chunk(chunk: _Chunk, day: dt.date, partition_start: dt.date, limit
                 "source_line": [chunk.source_line[i] for i, *_ in bad],
                 "landing_file": [chunk.landing_file[i] for i, *_ in bad],
                 "kind": [kind for _, kind, _, _ in bad],
-                "record_id": [record_id_of(lines[i]) for i, *_ in bad],
+                "record_id": [record_id_of(lines[i], kind) for i, kind, _, _ in bad],
                 "field": [f for _, _, f, _ in bad],
                 "reason": [r for _, _, _, r in bad],
-                "raw": [lines[i] for i, *_ in bad],
+                "raw": [raw_of.get(i, lines[i]) for i, *_ in bad],
                 "received_at": [chunk.received_at[i] for i, *_ in bad],
             },
             schema=QUARANTINE_SCHEMA,
@@ -439,12 +480,11 @@ def _validate_chunk(chunk: _Chunk, day: dt.date, partition_start: dt.date, limit
         lines_read=len(lines),
         frames=frames,
         quarantine=quarantine,
-        redactions=Counter({k: int(v) for k, v in counts.sum().row(0, named=True).items() if v}),
-        reasons=Counter(reason.split(":")[0][:80] for _, _, _, reason in bad),
+        redactions=redactions,
     )
 
 
-def _collect(result: _ChunkResult, staged, quarantine, dedup_keys, stats: CaptureStats) -> None:
+def _collect(result: _ChunkResult, staged, quarantine, dedup_keys, stats: CaptureStats, seen_bad: set[int]) -> None:
     """Stage one chunk's rows (in order) and remember the keys that pick the newest copies."""
     stats.lines_read += result.lines_read
     stats.redactions.update(result.redactions)
@@ -458,9 +498,18 @@ def _collect(result: _ChunkResult, staged, quarantine, dedup_keys, stats: Captur
         staged[kind].append(frame)
         stats.accepted += frame.height
     if result.quarantine is not None:
-        stats.quarantined += result.quarantine.height
-        stats.quarantine_reasons.update(result.reasons)
-        quarantine.append(result.quarantine)
+        rows = result.quarantine
+        fresh = []
+        for raw in rows.get_column("raw").to_list():
+            key = hash(raw)
+            fresh.append(key not in seen_bad)
+            seen_bad.add(key)
+        if not all(fresh):
+            rows = rows.filter(pl.Series(fresh))
+            stats.duplicates += len(fresh) - rows.height
+        stats.quarantined += rows.height
+        stats.quarantine_reasons.update(Counter(r.split(":")[0][:80] for r in rows.get_column("reason").to_list()))
+        quarantine.append(rows)
 
 
 def _validated_ahead(chunks, day, partition_start, limits):
@@ -476,6 +525,17 @@ def _validated_ahead(chunks, day, partition_start, limits):
             pending = future
         if pending is not None:
             yield pending.result()
+
+
+def _rejection(line: str) -> dict | None:
+    """A rejection envelope the landing zone wrote for a line it could not read."""
+    try:
+        rejected = msgspec.json.decode(line)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    if isinstance(rejected, dict) and all(isinstance(rejected.get(k), str) for k in ("field", "reason", "raw")):
+        return rejected
+    return None
 
 
 def _explain(message: str, line: str) -> tuple[str | None, str, str]:
@@ -526,8 +586,9 @@ def _frame_for(kind: str, items, chunk: _Chunk, lines: list[str], per_line_redac
 
 
 def _route_check(kind, frame, day, partition_start, bad) -> pl.DataFrame:
-    """Quarantine rows that predate the partitions, claim a day far after their arrival, or sit
-    in another day's partition. A feedback event without its own date takes its arrival time.
+    """Quarantine rows that predate the partitions, claim a (UTC) day after the day they arrived
+    (a future date cannot be processed: its partition does not exist yet), or sit in another
+    day's partition. Days are UTC days, as the landing zone routes them. A feedback event without its own date takes its arrival time.
     (Dates that are not dates were already rejected by the decoder, naming the field.)"""
     spec = TRACE_KINDS[kind]
     wire_date = next(c.wire_name for c in _COLUMNS[kind] if c.name == spec.date_field)
@@ -537,8 +598,8 @@ def _route_check(kind, frame, day, partition_start, bad) -> pl.DataFrame:
     reasons = [
         (when < start,
          pl.format("`{}` {} is before the partition start {}", pl.lit(wire_date), when.dt.date(), pl.lit(str(partition_start)))),
-        (when > pl.col("received_at") + FUTURE_TOLERANCE,
-         pl.format("`{}` {} is more than a day after the trace arrived ({})", pl.lit(wire_date), when.dt.date(), pl.col("received_at").dt.date())),
+        (when.dt.date() > pl.col("received_at").dt.date(),
+         pl.format("`{}` {} is after the day the trace arrived ({}): a date in the future", pl.lit(wire_date), when.dt.date(), pl.col("received_at").dt.date())),
         (when.dt.date() != day,
          pl.format("`{}` {} does not belong to partition {}", pl.lit(wire_date), when.dt.date(), pl.lit(str(day)))),
     ]

@@ -8,9 +8,10 @@ import dagster as dg
 import polars as pl
 
 from learning_pipeline.capture.processing import STATS_TABLE
+from learning_pipeline.config import RetryPolicy
 from learning_pipeline.partitions import daily_partitions
 from learning_pipeline.resources import LearningHome
-from learning_pipeline.run_keys import retryable_run_key
+from learning_pipeline.run_keys import retry_decision
 
 CAPTURE_KEY_TAG = "learning/capture_key"
 # Changed days further apart than this go to separate runs instead of one long range.
@@ -46,45 +47,46 @@ def contiguous_ranges(partitions: list[str], max_gap_days: int = MAX_GAP_DAYS) -
     return ranges
 
 
-def capture_run_requests(context, learning_home: LearningHome) -> list[dg.RunRequest]:
+def capture_run_requests(context, learning_home: LearningHome,
+                         retry: RetryPolicy | None = None) -> tuple[list[dg.RunRequest], list[str]]:
+    """Requests for the changed days, and why the others are not requested now (a run of the
+    same files is in flight, failed recently, or failed too often)."""
+    retry = retry or RetryPolicy()
     keys = daily_partitions.get_partition_keys(dynamic_partitions_store=context.instance)
     changed = changed_partitions(learning_home, keys[0], keys[-1])
-    requests = []
+    requests, waiting = [], []
     for start, end in contiguous_ranges(list(changed)):
         consumed = "\n".join(f"{p}={changed[p]}" for p in sorted(changed) if start <= p <= end)
         capture_key = hashlib.sha256(consumed.encode()).hexdigest()[:16]
         tags = {CAPTURE_KEY_TAG: capture_key}
-        run_key = retryable_run_key(context.instance, f"capture:{capture_key}", tags)
+        what = f"capture of {start}" + (f"..{end}" if end != start else "")
+        decision = retry_decision(context.instance, f"capture:{capture_key}", tags, what, retry)
+        if decision.run_key is None:
+            waiting.append(decision.why_not)
+            continue
         if start == end:
-            requests.append(dg.RunRequest(run_key=run_key, partition_key=start, tags=tags))
+            requests.append(dg.RunRequest(run_key=decision.run_key, partition_key=start, tags=tags))
         else:
             tags |= {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
-            requests.append(dg.RunRequest(run_key=run_key, tags=tags))
-    return requests
+            requests.append(dg.RunRequest(run_key=decision.run_key, tags=tags))
+    return requests, waiting
 
 
-def build_landing_sensor(capture_job) -> dg.SensorDefinition:
+def build_landing_sensor(capture_job, retry: RetryPolicy | None = None) -> dg.SensorDefinition:
     @dg.sensor(
         name="landing_zone_sensor",
         job=capture_job,
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Requests capture runs for the days whose landing files changed.",
+        description="Requests capture runs for the days whose landing files changed; failed captures "
+        "are retried with backoff, and no longer after a few failures in a row.",
     )
     def landing_zone_sensor(context: dg.SensorEvaluationContext, learning_home: LearningHome):
-        # A run already queued or in progress for the same files is not requested again.
-        requests = [
-            r for r in capture_run_requests(context, learning_home)
-            if not context.instance.get_run_records(
-                dg.RunsFilter(
-                    tags={CAPTURE_KEY_TAG: r.tags[CAPTURE_KEY_TAG]},
-                    statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED],
-                ),
-                limit=1,
-            )
-        ]
-        if not requests:
-            return dg.SkipReason("landing zone and lake agree")
-        return dg.SensorResult(run_requests=requests)
+        requests, waiting = capture_run_requests(context, learning_home, retry)
+        if requests:
+            for why in waiting:
+                context.log.warning(why)
+            return dg.SensorResult(run_requests=requests)
+        return dg.SkipReason("; ".join(waiting) if waiting else "landing zone and lake agree")
 
     return landing_zone_sensor

@@ -5,6 +5,7 @@ from typing import Optional
 
 import dagster as dg
 
+from learning_pipeline.config import judge_backend_from_env
 from learning_pipeline.judging.backends import Judge
 from learning_pipeline.judging.rubrics import load_rubrics
 
@@ -23,7 +24,7 @@ class JudgeResource(dg.ConfigurableResource):
 
     @classmethod
     def from_env(cls) -> "JudgeResource":
-        backend = os.environ.get("LEARNING_JUDGE", "heuristic")
+        backend = judge_backend_from_env()
         budget = os.environ.get("LEARNING_JUDGE_BUDGET_USD")
         return cls(
             backend=backend,

@@ -16,6 +16,8 @@ from learning_pipeline.preferences.export import export_lines
 from learning_pipeline.preferences.pairs import PAIR_SCHEMA, PairRules, generate_pairs
 from learning_pipeline.preferences.training_ledger import held_pair_ids, new_pairs, record_consumption
 from learning_pipeline.resources import LearningHome
+from learning_pipeline.training.model_lock import ModelBusy
+from learning_pipeline.training.run_guard import hold_model, skip_training
 
 PAIRS_TABLE = "preference_pairs"
 BATCHES_TABLE = "training_batches"
@@ -99,6 +101,12 @@ def preference_pair_export(context: dg.AssetExecutionContext, learning_home: Lea
     yield checks.check_export_free_of_secrets(path)
 
 
+class TrainingBatchConfig(dg.Config):
+    """The least number of new pairs a run trains on (set it lower in the launchpad to force a run)."""
+
+    min_new_pairs: int = EvolutionConfig.preference_threshold
+
+
 @dg.asset(
     name=BATCHES_TABLE,
     group_name="preferences",
@@ -108,19 +116,34 @@ def preference_pair_export(context: dg.AssetExecutionContext, learning_home: Lea
     metadata={"dagster/column_schema": table_schema_metadata({**PAIR_SCHEMA, "split": pl.String, "run_id": pl.String}, BATCHES_TABLE)},
     code_version=code_version_of("learning_pipeline.preferences.training_ledger"),
     op_tags={"learning/training": "true"},
+    output_required=False,
 )
-def training_batches(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
+def training_batches(context: dg.AssetExecutionContext, config: TrainingBatchConfig, learning_home: LearningHome):
     """The new, eligible, non-held-out pairs a shadow model trains on in this run, recorded in the
-    training ledger so they stop counting as new (until this run fails)."""
-    lake = learning_home.lake()
+    training ledger so they stop counting as new (until this run fails). The threshold is checked
+    again here, under the model's training lock: a run queued behind another must not train on
+    the few pairs the other left. Below it, or when the model is already training, the run ends
+    as skipped (this asset is not materialized, so the training steps after it are skipped)."""
+    lake, home = learning_home.lake(), learning_home.settings().home
     model = next(m for m in SHADOW_MODELS if m.name == context.partition_key)
+    try:
+        hold_model(context, home, model.name)
+    except ModelBusy as busy:
+        context.log_event(skip_training(context, home, lake, model.name, str(busy), holder=busy.holder.get("run_id")))
+        return
     pairs = lake.read(PAIRS_TABLE, schema={**PAIR_SCHEMA, "split": pl.String})
     batch = new_pairs(pairs, model.training_focus, held_pair_ids(lake, context.instance, model.name))
+    if batch.height < config.min_new_pairs:
+        reason = (f"{model.name}: {batch.height} new pairs, below the threshold of {config.min_new_pairs}; "
+                  "nothing trained (an earlier run took the others)")
+        context.log_event(skip_training(context, home, lake, model.name, reason, new_pairs=batch.height,
+                                        threshold=config.min_new_pairs))
+        return
     record_consumption(lake, context.run.run_id, model.name, batch.get_column("pair_id").to_list())
     lake.write(BATCHES_TABLE, batch.with_columns(pl.lit(context.run.run_id).alias("run_id")), model.name, key="model")
     by_domain = batch.group_by("domain").len().sort("domain")
     context.log.info(f"{model.name}: {batch.height} new pairs {dict(by_domain.iter_rows())}")
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": batch.height,
             "run_id": context.run.run_id,

@@ -6,58 +6,73 @@ import json
 import dagster as dg
 import polars as pl
 
-from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig
+from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig, RetryPolicy
 from learning_pipeline.preferences.pairs import PAIR_SCHEMA
 from learning_pipeline.preferences.training_ledger import held_pair_ids, new_pairs
 from learning_pipeline.resources import LearningHome
-from learning_pipeline.run_keys import retryable_run_key
+from learning_pipeline.run_keys import in_flight, retry_decision
 
 PAIR_SET_TAG = "learning/pair_set"
 MODEL_TAG = "learning/model"
 
 
-def training_requests(context, learning_home: LearningHome, threshold: int) -> tuple[list[dg.RunRequest], dict]:
+def training_requests(context, learning_home: LearningHome, threshold: int,
+                      retry: RetryPolicy | None = None) -> tuple[list[dg.RunRequest], dict, list[str]]:
     """One request per model whose new pairs reached the threshold. The cursor remembers the pair
     set each model was last asked to train on, so a tick that sees the same set asks nothing; a
-    failed run releases its pairs and is requested again under a run key counting the failures."""
+    failed run releases its pairs and is requested again (after a backoff, a few times at most)
+    under a run key counting the failures. A model with a training run in flight is not asked
+    again: the run would only find the pairs the first one left. Also returns why models with
+    enough pairs are not requested now."""
+    retry = retry or RetryPolicy()
     lake = learning_home.lake()
     pairs = lake.read("preference_pairs", schema={**PAIR_SCHEMA, "split": pl.String})
     cursor = json.loads(context.cursor) if context.cursor else {}
-    requests = []
+    requests, waiting = [], []
     for model in SHADOW_MODELS:
-        waiting = new_pairs(pairs, model.training_focus, held_pair_ids(lake, context.instance, model.name))
-        if waiting.height < threshold:
+        waiting_pairs = new_pairs(pairs, model.training_focus, held_pair_ids(lake, context.instance, model.name))
+        if waiting_pairs.height < threshold:
             continue
-        pair_set = hashlib.sha256("\n".join(sorted(waiting.get_column("pair_id").to_list())).encode()).hexdigest()[:16]
-        run_key = retryable_run_key(context.instance, f"train:{model.name}:{pair_set}",
-                                    {PAIR_SET_TAG: pair_set, MODEL_TAG: model.name})
-        if cursor.get(model.name) == run_key:
+        running = in_flight(context.instance, {MODEL_TAG: model.name})
+        if running is not None:
+            waiting.append(f"{model.name} is training in run {running.dagster_run.run_id}")
             continue
-        cursor[model.name] = run_key
+        pair_set = hashlib.sha256("\n".join(sorted(waiting_pairs.get_column("pair_id").to_list())).encode()).hexdigest()[:16]
+        tags = {PAIR_SET_TAG: pair_set, MODEL_TAG: model.name}
+        decision = retry_decision(context.instance, f"train:{model.name}:{pair_set}", tags,
+                                  f"training {model.name} on {waiting_pairs.height} pairs", retry)
+        if decision.run_key is None:
+            waiting.append(decision.why_not)
+            continue
+        if cursor.get(model.name) == decision.run_key:
+            continue
+        cursor[model.name] = decision.run_key
         requests.append(
             dg.RunRequest(
-                run_key=run_key,
+                run_key=decision.run_key,
                 partition_key=model.name,
-                tags={PAIR_SET_TAG: pair_set, MODEL_TAG: model.name, "learning/training": "true",
-                      "learning/new_pairs": str(waiting.height)},
+                tags={**tags, "learning/training": "true", "learning/new_pairs": str(waiting_pairs.height)},
             )
         )
-    return requests, cursor
+    return requests, cursor, waiting
 
 
-def build_preference_sensor(training_job, threshold: int | None = None) -> dg.SensorDefinition:
+def build_preference_sensor(training_job, threshold: int | None = None, retry: RetryPolicy | None = None) -> dg.SensorDefinition:
     @dg.sensor(
         name="preference_threshold_sensor",
         job=training_job,
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Requests a training run for each shadow model with enough new preference pairs.",
+        description="Requests a training run for each shadow model with enough new preference pairs; "
+        "failed runs are retried with backoff, and no longer after a few failures in a row.",
     )
     def preference_threshold_sensor(context: dg.SensorEvaluationContext, learning_home: LearningHome):
         limit = threshold if threshold is not None else EvolutionConfig().preference_threshold
-        requests, cursor = training_requests(context, learning_home, limit)
+        requests, cursor, waiting = training_requests(context, learning_home, limit, retry)
         if not requests:
-            return dg.SkipReason(f"no shadow model has {limit} new pairs waiting")
+            return dg.SkipReason("; ".join(waiting) if waiting else f"no shadow model has {limit} new pairs waiting")
+        for why in waiting:
+            context.log.warning(why)
         return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
 
     return preference_threshold_sensor

@@ -18,8 +18,11 @@ from learning_pipeline.preferences.training_ledger import consumption
 from learning_pipeline.resources import LearningHome
 from learning_pipeline.training.evaluation import gate, held_out_records, score, write_report
 from learning_pipeline.training.registry import ShadowModelRegistry
+from learning_pipeline.training.model_lock import ModelBusy
 from learning_pipeline.training.resources import TrainingLauncher
-from learning_pipeline.training.train_step import ERROR_FILE
+from learning_pipeline.training.run_guard import hold_model, let_go
+from learning_pipeline.training.checks import check_trained_version_has_metrics
+from learning_pipeline.training.train_step import ERROR_FILE, read_metrics
 
 TINY_BASE = "tiny-llama"
 GATE_CHECK = dg.AssetCheckKey(dg.AssetKey("adapter_evaluation"), "promotion_gate")
@@ -108,12 +111,18 @@ class TrainingRunConfig(dg.Config):
     deps=[BATCHES_TABLE],
     op_tags={"learning/training": "true"},
     code_version=TRAINING_CODE_VERSION,
+    check_specs=[dg.AssetCheckSpec("trained_version_has_metrics", asset="shadow_adapter", partitions_def=model_partitions,
+                                   description="The version this run trained has its training metrics (final loss) in the registry.")],
     description="A DPO LoRA adapter trained out of process (Dagster Pipes) on the model's new pairs plus replay.",
 )
 def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig, learning_home: LearningHome,
                    training_launcher: TrainingLauncher):
     settings, lake = learning_home.settings(), learning_home.lake()
     spec, run_id = model_spec(context.partition_key), context.run.run_id
+    try:
+        hold_model(context, settings.home, spec.name)  # kept from training_batches in a training_job run
+    except ModelBusy as busy:
+        raise dg.Failure(str(busy)) from busy
     registry = ShadowModelRegistry(lake)
     batch = lake.read(BATCHES_TABLE, [spec.name], key="model")
     batch = batch.filter(pl.col("run_id") == run_id) if batch.height else batch
@@ -165,13 +174,21 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
         reason = error_file.read_text() if error_file.exists() else str(err)
         registry.update(spec.name, version, status="failed", metrics={"error": reason[:2000]})
         registry.record_run(run_id, spec.name, extras, "failed", error=reason[:2000])
+        let_go(context, settings.home, spec.name)
         raise dg.Failure(f"{spec.name} v{version}: training failed: {reason[:500]}") from err
-    metrics = {k: v.value for k, v in reported.metadata.items()}
+    # The adapter's own metrics file is the source of truth: a Pipes line lost under CPU contention
+    # once left a version with final_loss None and metrics {} while the file had every figure.
+    reported_metrics = {k: v.value for k, v in reported.metadata.items()}
+    metrics = read_metrics(output_dir) or reported_metrics
+    if not reported_metrics and metrics:
+        context.log.warning(f"{spec.name} v{version}: the training step's report did not arrive over Pipes; "
+                            f"metrics read from {output_dir / 'training_metrics.json'}")
     registry.update(spec.name, version, status="ready", metrics=metrics)
     registry.record_run(run_id, spec.name, extras, "completed", final_loss=metrics.get("final_loss"), metrics=metrics)
     return dg.MaterializeResult(
+        check_results=[check_trained_version_has_metrics(registry, spec.name, version)],
         metadata={
-            **reported.metadata,
+            **{k: v for k, v in metrics.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)},
             "version": version,
             "new_pairs": batch.height,
             "replay_pairs": len(chosen_replay),
@@ -295,6 +312,8 @@ def shadow_promotion(context: dg.AssetExecutionContext, learning_home: LearningH
     registry = ShadowModelRegistry(learning_home.lake())
     candidate = _candidate(registry, spec.name, context.run.run_id)
     passed, why = gate_passed_for(context.instance, context.run.run_id, candidate["version"], spec.name)
+    # The run's last step: the model's training lock is given back whatever the gate said.
+    let_go(context, learning_home.settings().home, spec.name)
     if not passed:
         raise dg.Failure(f"not promoting {spec.name} v{candidate['version']}: {why}")
     previous = registry.promote(spec.name, candidate["version"])

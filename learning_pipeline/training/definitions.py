@@ -13,6 +13,9 @@ training_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets("training_batches", "shadow_adapter", "adapter_evaluation", "shadow_promotion"),
     partitions_def=model_partitions,
     tags={"learning/training": "true"},
+    # One process for the whole run: the model's training lock (model_lock.py), taken by the
+    # first step, is held until the run ends, even if the run dies.
+    executor_def=dg.in_process_executor,
     description="Train, evaluate and (through the blocking gate) promote one shadow model.",
 )
 

@@ -2,7 +2,8 @@
 
 One Parquet file per model holds all its versions, so a promotion (candidate -> promoted,
 old champion -> deprecated) is one atomic file replacement, taken under a lock so a rollback
-from the CLI and a promotion from a run cannot interleave. Training runs are one file each,
+from the CLI and a promotion from a run cannot interleave. Every promotion and rollback is also
+logged (promotion_history.py): the log, not the timestamps, says which champion a rollback restores. Training runs are one file each,
 rewritten as the run moves from pending to running to completed or failed.
 """
 
@@ -17,11 +18,13 @@ from pathlib import Path
 import polars as pl
 
 from learning_pipeline.lake import Lake
+from learning_pipeline.training.promotion_history import EVENT_SCHEMA, PROMOTIONS_TABLE, champion_stack, legacy_history
+from learning_pipeline.training.promotion_history import append as append_event
 
 VERSIONS_TABLE = "shadow_model_versions"
 RUNS_TABLE = "training_runs"
 STATUSES = ("training", "ready", "promoted", "deprecated", "failed")
-RUN_STATUSES = ("pending", "running", "completed", "failed")
+RUN_STATUSES = ("pending", "running", "completed", "failed", "skipped")  # skipped: nothing trained, `error` says why
 
 VERSION_SCHEMA = {
     "model_name": pl.String,
@@ -61,6 +64,26 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _champion_of(model: str, versions: pl.DataFrame) -> dict | None:
+    promoted = versions.filter(pl.col("status") == "promoted")
+    if promoted.height > 1:
+        raise RegistryError(f"{model} has {promoted.height} promoted versions; at most one is allowed")
+    return promoted.row(0, named=True) if promoted.height else None
+
+
+def _crowned(versions: pl.DataFrame, version: int) -> pl.DataFrame:
+    """`version` promoted (stamped now), any other champion deprecated."""
+    now = _now()
+    becomes = pl.col("version") == version
+    changed = becomes | ((pl.col("status") == "promoted") & ~becomes)
+    return versions.with_columns(
+        pl.when(becomes).then(pl.lit("promoted")).when(pl.col("status") == "promoted").then(pl.lit("deprecated"))
+        .otherwise(pl.col("status")).alias("status"),
+        pl.when(becomes).then(pl.lit(now)).otherwise(pl.col("promoted_at")).alias("promoted_at"),
+        pl.when(changed).then(pl.lit(now)).otherwise(pl.col("updated_at")).alias("updated_at"),
+    )
+
+
 class ShadowModelRegistry:
     def __init__(self, lake: Lake):
         self.lake = lake
@@ -76,10 +99,7 @@ class ShadowModelRegistry:
         return rows.row(0, named=True)
 
     def champion(self, model: str) -> dict | None:
-        promoted = self.versions(model).filter(pl.col("status") == "promoted")
-        if promoted.height > 1:
-            raise RegistryError(f"{model} has {promoted.height} promoted versions; at most one is allowed")
-        return promoted.row(0, named=True) if promoted.height else None
+        return _champion_of(model, self.versions(model))
 
     @contextlib.contextmanager
     def _locked(self, model: str):
@@ -126,56 +146,58 @@ class ShadowModelRegistry:
                        for k, v in {**fields, "updated_at": _now()}.items()]
             self._write(model, current.with_columns(updates))
 
-    def promote(self, model: str, version: int) -> dict | None:
-        """Candidate -> promoted and old champion -> deprecated, in one atomic write.
+    def promotion_history(self, model: str) -> pl.DataFrame:
+        """Every promotion and rollback of the model, oldest first (see promotion_history.py)."""
+        return self.lake.read(PROMOTIONS_TABLE, [model], schema=EVENT_SCHEMA, key="model").sort("seq")
+
+    def _history(self, model: str, current: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Under the lock: the promotion log (seeded once for a registry older than the log) and the
+        versions with the log's champion applied, repairing a crash between the log and versions writes."""
+        events = self.promotion_history(model)
+        if events.height == 0:
+            events = legacy_history(model, current, _champion_of(model, current))
+        stack = champion_stack(events)
+        champion = _champion_of(model, current)
+        if stack and (champion is None or champion["version"] != stack[-1]):
+            current = _crowned(current, stack[-1])
+            self._write(model, current)
+        return events, current
+
+    def promote(self, model: str, version: int, note: str | None = None) -> dict | None:
+        """Candidate -> promoted and old champion -> deprecated, in one atomic write, logged first.
         Returns the previous champion (None if there was none)."""
         with self._locked(model):
-            current = self.versions(model)
+            events, current = self._history(model, self.versions(model))
             candidate = current.filter(pl.col("version") == version)
             if candidate.height == 0:
                 raise RegistryError(f"{model} has no version {version}")
             if candidate.get_column("status")[0] not in ("ready", "deprecated"):
                 raise RegistryError(f"{model} v{version} is {candidate.get_column('status')[0]}; only a ready version can be promoted")
-            old = current.filter(pl.col("status") == "promoted")
-            now = _now()
-            status = (
-                pl.when(pl.col("version") == version).then(pl.lit("promoted"))
-                .when(pl.col("status") == "promoted").then(pl.lit("deprecated"))
-                .otherwise(pl.col("status"))
-            )
-            promoted_at = pl.when(pl.col("version") == version).then(pl.lit(now)).otherwise(pl.col("promoted_at"))
-            changed = (pl.col("version") == version) | (pl.col("status") == "promoted")
-            self._write(model, current.with_columns(
-                status.alias("status"), promoted_at.alias("promoted_at"),
-                pl.when(changed).then(pl.lit(now)).otherwise(pl.col("updated_at")).alias("updated_at"),
-            ))
-            return old.row(0, named=True) if old.height else None
+            old = _champion_of(model, current)
+            events = append_event(events, model, "promote", version, old["version"] if old else None, note)
+            self.lake.write(PROMOTIONS_TABLE, events, model, key="model")
+            self._write(model, _crowned(current, version))
+            return old
 
-    def rollback(self, model: str) -> dict:
-        """Restore the version that was champion before the current one."""
-        champion = self.champion(model)
-        if champion is None:
-            raise RegistryError(f"{model} has no promoted version to roll back from")
-        earlier = (
-            self.versions(model)
-            .filter((pl.col("status") == "deprecated") & pl.col("promoted_at").is_not_null()
-                    & (pl.col("promoted_at") < champion["promoted_at"]))
-            .sort("promoted_at")
-        )
-        if earlier.height == 0:
-            raise RegistryError(f"{model} v{champion['version']} is the first promoted version; nothing to roll back to")
-        previous = earlier.row(-1, named=True)
+    def rollback(self, model: str, note: str | None = None) -> dict:
+        """Restore the champion the current one replaced, as the promotion log says (a rolled-back
+        version is never restored by a later rollback)."""
         with self._locked(model):
-            current = self.versions(model)
-            now = _now()
-            self._write(model, current.with_columns(
-                pl.when(pl.col("version") == previous["version"]).then(pl.lit("promoted"))
-                .when(pl.col("version") == champion["version"]).then(pl.lit("deprecated"))
-                .otherwise(pl.col("status")).alias("status"),
-                pl.when(pl.col("version").is_in([previous["version"], champion["version"]])).then(pl.lit(now))
-                .otherwise(pl.col("updated_at")).alias("updated_at"),
-            ))
-        return self.version(model, previous["version"])
+            events, current = self._history(model, self.versions(model))
+            stack = champion_stack(events)
+            if not stack:
+                raise RegistryError(f"{model} has no promoted version to roll back from")
+            if len(stack) < 2:
+                raise RegistryError(f"{model} v{stack[-1]} is the first promoted version; nothing to roll back to")
+            previous, champion = stack[-2], stack[-1]
+            status = current.filter(pl.col("version") == previous).get_column("status")
+            if status.len() == 0 or status[0] not in ("deprecated", "ready"):
+                raise RegistryError(f"{model}: the previous champion v{previous} is "
+                                    f"{status[0] if status.len() else 'missing'}; it cannot be restored")
+            events = append_event(events, model, "rollback", previous, champion, note)
+            self.lake.write(PROMOTIONS_TABLE, events, model, key="model")
+            self._write(model, _crowned(current, previous))
+        return self.version(model, previous)
 
     def models(self) -> list[str]:
         return self.lake.partitions(VERSIONS_TABLE, key="model")
@@ -195,6 +217,6 @@ class ShadowModelRegistry:
         }
         row.update({"status": status, **{k: (json.dumps(v, default=str) if k == "metrics" and not isinstance(v, str) else v)
                                           for k, v in fields.items()}})
-        if status in ("completed", "failed"):
+        if status in ("completed", "failed", "skipped"):
             row["completed_at"] = _now()
         self.lake.write(RUNS_TABLE, pl.DataFrame([row], schema=RUN_SCHEMA), run_id, key="run")

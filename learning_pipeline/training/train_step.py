@@ -3,18 +3,43 @@
 `python -m learning_pipeline.training.train_step` is started by the TrainingLauncher (a local
 subprocess, possibly with another interpreter such as an unsloth environment, or a remote pod).
 It reads its parameters from the Pipes extras, streams progress and loss back as Pipes log
-lines, and reports the final metrics as the adapter's materialization metadata.
+lines, and reports the final metrics as the adapter's materialization metadata. It also writes
+them beside the adapter (METRICS_FILE) before reporting: a Pipes message can be lost under load,
+the file cannot, so the file is what the registry records.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from dataclasses import fields
 from pathlib import Path
 
 BACKENDS = ("trl", "unsloth")
 ERROR_FILE = "training_error.txt"
+METRICS_FILE = "training_metrics.json"
+
+
+def write_metrics(output_dir: Path, metrics: dict) -> None:
+    """The run's summary beside its adapter, replaced atomically (this module must not need the
+    package's lake: it may run in another interpreter)."""
+    fd, tmp = tempfile.mkstemp(dir=output_dir, prefix=f".{METRICS_FILE}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(metrics, handle, default=str)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, output_dir / METRICS_FILE)
+
+
+def read_metrics(output_dir: Path) -> dict | None:
+    """What the training step wrote beside the adapter, or None when it wrote nothing readable."""
+    try:
+        metrics = json.loads((Path(output_dir) / METRICS_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return metrics if isinstance(metrics, dict) and metrics else None
 
 
 class BackendUnavailable(RuntimeError):
@@ -118,6 +143,7 @@ def run(extras: dict, log, report) -> dict:
                            beta=config.beta)
         log("running Fisher updated for EWC")
     summary = {k: v for k, v in metrics.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)}
+    write_metrics(output_dir, summary)
     report(summary)
     return summary
 

@@ -1,21 +1,31 @@
 """The landing-zone sensor: what changed is requested, what is done is not, failures retry."""
 
 import datetime as dt
+import uuid
 
 import dagster as dg
 
 from learning_pipeline.capture.definitions import capture_job, definitions
 from learning_pipeline.capture.sensors import CAPTURE_KEY_TAG, build_landing_sensor, contiguous_ranges
+from learning_pipeline.run_keys import retry_decision
+from learning_pipeline.config import RetryPolicy
 from learning_pipeline.resources import LearningHome
 from learning_pipeline_tests.conftest import decision, envelope, lines_of
 
 ARRIVAL = dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.timezone.utc)
 
 
-def _tick(learning_home: LearningHome, instance):
-    sensor = build_landing_sensor(capture_job)
+NO_WAIT = RetryPolicy(backoff_base_s=0)
+
+
+def _evaluate(learning_home: LearningHome, instance, retry=NO_WAIT):
+    sensor = build_landing_sensor(capture_job, retry)
     context = dg.build_sensor_context(instance=instance, resources={"learning_home": learning_home})
-    result = sensor(context)
+    return sensor(context)
+
+
+def _tick(learning_home: LearningHome, instance, retry=NO_WAIT):
+    result = _evaluate(learning_home, instance, retry)
     return [] if isinstance(result, dg.SkipReason) else result.run_requests
 
 
@@ -68,6 +78,56 @@ def test_a_failed_run_is_retried_under_a_new_run_key(learning_home):
     assert retry.run_key != first.run_key and retry.partition_key == first.partition_key
     assert _run(learning_home, instance, retry).success
     assert _tick(learning_home, instance) == []
+
+
+def _record_run(instance, request, status):
+    run = dg.DagsterRun(job_name="capture_job", run_id=str(uuid.uuid4()), status=status, tags=request.tags)
+    instance.add_run(run)
+    return run
+
+
+def test_a_permanently_failing_capture_is_not_requested_forever(learning_home):
+    instance = dg.DagsterInstance.ephemeral()
+    learning_home.landing().land(lines_of(envelope("decision", **decision())), "a", ARRIVAL)
+    keys = []
+    for attempt in range(3):
+        (request,) = _tick(learning_home, instance)
+        keys.append(request.run_key)
+        _record_run(instance, request, dg.DagsterRunStatus.FAILURE)
+    assert len(set(keys)) == 3  # each retry under a fresh key
+    skipped = _evaluate(learning_home, instance)
+    assert isinstance(skipped, dg.SkipReason)
+    assert "capture of 2026-03-09 failed 3 times in a row" in skipped.skip_message
+    assert "not requested again until its input changes" in skipped.skip_message
+    # New data for the day is new work: asked for again.
+    learning_home.landing().land(lines_of(envelope("decision", **decision("d2"))), "b", ARRIVAL)
+    (fresh,) = _tick(learning_home, instance)
+    assert fresh.partition_key == "2026-03-09"
+
+
+def test_a_failed_capture_waits_before_its_retry_and_a_success_ends_the_streak(learning_home):
+    instance = dg.DagsterInstance.ephemeral()
+    learning_home.landing().land(lines_of(envelope("decision", **decision())), "a", ARRIVAL)
+    (request,) = _tick(learning_home, instance)
+    failed = _record_run(instance, request, dg.DagsterRunStatus.FAILURE)
+    waiting = _evaluate(learning_home, instance, RetryPolicy(backoff_base_s=600))
+    assert isinstance(waiting, dg.SkipReason) and "failed 1 time(s) in a row; retry 1 of 2 after" in waiting.skip_message
+    tags = {CAPTURE_KEY_TAG: request.tags[CAPTURE_KEY_TAG]}
+    policy = RetryPolicy(backoff_base_s=600)
+    failed_at = instance.get_run_record_by_id(failed.run_id).update_timestamp.timestamp()
+    assert retry_decision(instance, "k", tags, "capture", policy, now=failed_at + 599).run_key is None
+    assert retry_decision(instance, "k", tags, "capture", policy, now=failed_at + 601).run_key == "k:1"
+    _record_run(instance, request, dg.DagsterRunStatus.FAILURE)
+    assert retry_decision(instance, "k", tags, "capture", policy, now=failed_at + 601).run_key is None  # the wait doubled
+    # A run in flight for the same files: nothing is requested beside it.
+    running = _record_run(instance, request, dg.DagsterRunStatus.STARTED)
+    assert f"run {running.run_id} is started" in retry_decision(instance, "k", tags, "capture", NO_WAIT).why_not
+    instance.add_run(dg.DagsterRun(job_name="capture_job", run_id=str(uuid.uuid4()), status=dg.DagsterRunStatus.SUCCESS, tags=request.tags))
+    instance.delete_run(running.run_id)
+    _record_run(instance, request, dg.DagsterRunStatus.FAILURE)
+    _record_run(instance, request, dg.DagsterRunStatus.FAILURE)
+    # Two failures after a success: the streak is two, not four.
+    assert retry_decision(instance, "k", tags, "capture", NO_WAIT).run_key == "k:4"
 
 
 def test_contiguous_ranges_split_on_gaps():

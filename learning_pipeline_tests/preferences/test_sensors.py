@@ -6,6 +6,7 @@ import uuid
 import dagster as dg
 import polars as pl
 
+from learning_pipeline.config import RetryPolicy
 from learning_pipeline.preferences.assets import training_batches
 from learning_pipeline.training.definitions import training_job
 from learning_pipeline.preferences.pairs import PAIR_SCHEMA
@@ -26,9 +27,16 @@ def _pairs(n, domain="code", split="train", start=0):
     )
 
 
-def _tick(learning_home, instance, cursor=None):
+NO_WAIT = RetryPolicy(backoff_base_s=0)
+
+
+def _evaluate(learning_home, instance, cursor=None, retry=NO_WAIT):
     context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"learning_home": learning_home})
-    result = build_preference_sensor(training_job)(context)
+    return build_preference_sensor(training_job, retry=retry)(context)
+
+
+def _tick(learning_home, instance, cursor=None, retry=NO_WAIT):
+    result = _evaluate(learning_home, instance, cursor, retry)
     if isinstance(result, dg.SkipReason):
         return [], cursor
     return result.run_requests, result.cursor
@@ -66,6 +74,45 @@ def test_the_threshold_is_crossed_once_and_a_failed_run_gives_its_pairs_back(lea
     assert _tick(learning_home, instance, cursor)[0] != []  # released even though the cursor saw this set
     (retry,), _ = _tick(learning_home, instance, cursor)
     assert retry.tags[PAIR_SET_TAG] == second.tags[PAIR_SET_TAG] and retry.run_key != second.run_key
+
+
+def _failed_training(instance, lake, request, status=dg.DagsterRunStatus.FAILURE):
+    run = dg.DagsterRun(job_name="training_job", run_id=str(uuid.uuid4()), status=status,
+                        tags={PAIR_SET_TAG: request.tags[PAIR_SET_TAG], MODEL_TAG: request.partition_key})
+    instance.add_run(run)
+    return run
+
+
+def test_a_permanently_failing_training_run_is_not_requested_forever(learning_home):
+    lake = learning_home.lake()
+    instance = dg.DagsterInstance.ephemeral()
+    lake.write("preference_pairs", _pairs(500))
+    cursor, keys = None, []
+    for attempt in range(3):
+        (request,), cursor = _tick(learning_home, instance, cursor)
+        keys.append(request.run_key)
+        _failed_training(instance, lake, request)
+    assert len(set(keys)) == 3
+    skipped = _evaluate(learning_home, instance, cursor)
+    assert isinstance(skipped, dg.SkipReason)
+    assert "training builder-coder on 500 pairs failed 3 times in a row" in skipped.skip_message
+    # The default policy waits after a failure before asking again.
+    lake.write("preference_pairs", _pairs(501))
+    (request,), cursor = _tick(learning_home, instance, cursor)
+    _failed_training(instance, lake, request)
+    waiting = _evaluate(learning_home, instance, cursor, retry=RetryPolicy())
+    assert isinstance(waiting, dg.SkipReason) and "failed 1 time(s) in a row; retry 1 of 2 after" in waiting.skip_message
+
+
+def test_a_model_with_a_training_run_in_flight_is_not_requested_again(learning_home):
+    lake = learning_home.lake()
+    instance = dg.DagsterInstance.ephemeral()
+    lake.write("preference_pairs", _pairs(500))
+    (request,), cursor = _tick(learning_home, instance)
+    running = _failed_training(instance, lake, request, status=dg.DagsterRunStatus.STARTED)
+    lake.write("preference_pairs", _pairs(520))  # the started run has not taken its batch yet
+    skipped = _evaluate(learning_home, instance, cursor)
+    assert isinstance(skipped, dg.SkipReason) and f"builder-coder is training in run {running.run_id}" in skipped.skip_message
 
 
 def test_held_out_pairs_never_enter_a_training_batch(learning_home):

@@ -51,6 +51,54 @@ def test_rollback_restores_the_previous_champion(registry):
         registry.rollback("coder")
 
 
+def test_rollback_follows_the_promotion_history_not_the_promotion_times(registry):
+    """promote v1, v2, roll back (-> v1), promote v3, roll back: v1 again, never v2 (rolled back)."""
+    v1, v2, v3 = _ready(registry, "r1"), _ready(registry, "r2"), _ready(registry, "r3")
+    registry.promote("coder", v1)
+    registry.promote("coder", v2)
+    assert registry.rollback("coder")["version"] == v1
+    registry.promote("coder", v3)
+    restored = registry.rollback("coder", note="v3 broke the builder")
+    assert restored["version"] == v1 and registry.champion("coder")["version"] == v1
+    assert dict(registry.versions("coder").select("version", "status").iter_rows()) == {1: "promoted", 2: "deprecated", 3: "deprecated"}
+    history = registry.promotion_history("coder")
+    assert history.select("action", "version", "replaced_version").rows() == [
+        ("promote", 1, None), ("promote", 2, 1), ("rollback", 1, 2), ("promote", 3, 1), ("rollback", 1, 3)]
+    assert history.get_column("note").to_list()[-1] == "v3 broke the builder"
+    with pytest.raises(RegistryError, match="first promoted version"):
+        registry.rollback("coder")
+    # A version can be champion twice: the stack remembers each time it took over.
+    registry.promote("coder", v2)
+    registry.promote("coder", v3)
+    assert registry.rollback("coder")["version"] == v2
+    assert registry.rollback("coder")["version"] == v1
+
+
+def test_a_crash_between_the_log_and_the_versions_write_is_repaired(registry, tmp_path):
+    from learning_pipeline.training.promotion_history import PROMOTIONS_TABLE, append
+
+    v1, v2 = _ready(registry, "r1"), _ready(registry, "r2")
+    registry.promote("coder", v1)
+    # The log says v2 was promoted; the versions file was never rewritten (the process died).
+    events = append(registry.promotion_history("coder"), "coder", "promote", v2, v1, None)
+    Lake(tmp_path).write(PROMOTIONS_TABLE, events, "coder", key="model")
+    assert registry.champion("coder")["version"] == v1
+    assert registry.rollback("coder")["version"] == v1  # the log's v2 applied first, then rolled back
+    assert registry.version("coder", v2)["status"] == "deprecated"
+
+
+def test_a_registry_older_than_the_log_still_rolls_back(registry, tmp_path):
+    from learning_pipeline.training.promotion_history import PROMOTIONS_TABLE
+
+    v1, v2 = _ready(registry, "r1"), _ready(registry, "r2")
+    registry.promote("coder", v1)
+    registry.promote("coder", v2)
+    for path in Lake(tmp_path).table_dir(PROMOTIONS_TABLE).rglob("*.parquet"):
+        path.unlink()
+    assert registry.rollback("coder")["version"] == v1
+    assert "inferred" in registry.promotion_history("coder").get_column("note")[0]
+
+
 def test_the_registry_refuses_two_champions(registry, tmp_path):
     _ready(registry, "r1"), _ready(registry, "r2")
     broken = registry.versions("coder").with_columns(pl.lit("promoted").alias("status"))

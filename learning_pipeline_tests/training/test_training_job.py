@@ -16,6 +16,7 @@ from learning_pipeline_tests.training.test_dpo import COMBOS, preference_records
 MODEL = "builder-architect"
 FAST = {"learning_rate": 5e-3, "max_steps": 24, "batch_size": 8}
 JOB_ASSETS = ["training_batches", "shadow_adapter", "adapter_evaluation", "shadow_promotion"]
+ANY_BATCH = {"training_batches": {"config": {"min_new_pairs": 1}}}  # these tests train on fewer than 500 pairs
 
 
 def _pairs(records, split, start, flip=False):
@@ -38,7 +39,7 @@ def _train(learning_home, instance):
     resources = {**defs.resources, "learning_home": learning_home, "training_launcher": TrainingLauncher()}
     return dg.materialize(
         list(defs.assets), selection=JOB_ASSETS, partition_key=MODEL, instance=instance, resources=resources,
-        run_config={"ops": {"shadow_adapter": {"config": FAST}}}, raise_on_error=False,
+        run_config={"ops": {"shadow_adapter": {"config": FAST}, **ANY_BATCH}}, raise_on_error=False,
     )
 
 
@@ -92,7 +93,7 @@ def test_a_failed_training_leaves_the_registry_consistent(learning_home):
     broken = TrainingLauncher(backend="no-such-backend")
     resources = {**defs.resources, "learning_home": learning_home, "training_launcher": broken}
     result = dg.materialize(list(defs.assets), selection=JOB_ASSETS, partition_key=MODEL, resources=resources,
-                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, run_config={"ops": ANY_BATCH})
     assert not result.success
     registry = ShadowModelRegistry(lake)
     (version,) = registry.versions(MODEL).to_dicts()
@@ -109,6 +110,59 @@ def test_checks_on_per_model_assets_are_partitioned_by_model():
         if graph.get(check_key.asset_key).partitions_def == model_partitions:
             spec = graph.assets_def_for_key(check_key.asset_key).get_spec_for_check_key(check_key)
             assert spec.partitions_def == model_partitions, check_key
+
+
+LOSSY_PYTHON = """#!{python}
+# An interpreter whose Pipes messages never reach the orchestrator: a reader that missed every line.
+import os, sys, tempfile
+from dagster_pipes import decode_param, encode_param
+params = decode_param(os.environ["DAGSTER_PIPES_MESSAGES"])
+params["path"] = tempfile.mkstemp(prefix="lost-pipes-", dir=os.environ["LOST_PIPES_DIR"])[1]
+os.environ["DAGSTER_PIPES_MESSAGES"] = encode_param(params)
+os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+"""
+
+
+@pytest.mark.heavy
+def test_metrics_come_from_the_adapter_when_the_pipes_report_is_lost(learning_home, tmp_path, monkeypatch):
+    import json
+    import sys
+
+    lake = learning_home.lake()
+    lake.write("preference_pairs", _pairs(preference_records(COMBOS[:8], seed=1), "train", 0))
+    lossy = tmp_path / "lossy-python"
+    lossy.write_text(LOSSY_PYTHON.format(python=sys.executable))
+    lossy.chmod(0o755)
+    monkeypatch.setenv("LOST_PIPES_DIR", str(tmp_path))
+    resources = {**defs.resources, "learning_home": learning_home, "training_launcher": TrainingLauncher(python=str(lossy))}
+    result = dg.materialize(
+        list(defs.assets), selection=["training_batches", "shadow_adapter"], partition_key=MODEL, resources=resources,
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+        run_config={"ops": {"shadow_adapter": {"config": {"max_steps": 2, "batch_size": 4}}, **ANY_BATCH}},
+    )
+    assert result.success
+    lost = b"".join(p.read_bytes() for p in tmp_path.glob("lost-pipes-*"))
+    assert b"report_asset_materialization" in lost and b"final_loss" in lost  # the report went astray
+    registry = ShadowModelRegistry(lake)
+    (version,) = registry.versions(MODEL).to_dicts()
+    metrics = json.loads(version["metrics"])
+    assert version["status"] == "ready" and metrics["steps"] == 2 and metrics["final_loss"] > 0
+    (run,) = registry.runs(MODEL).to_dicts()
+    assert run["final_loss"] == metrics["final_loss"]
+    (check,) = result.get_asset_check_evaluations()
+    assert check.check_name == "trained_version_has_metrics" and check.passed
+
+
+def test_a_trained_version_without_metrics_fails_its_check(learning_home):
+    from learning_pipeline.training.checks import check_trained_version_has_metrics
+
+    registry = ShadowModelRegistry(learning_home.lake())
+    version = registry.add_candidate(MODEL, "tiny-llama", ("architecture",), "r1", "/adapters/v1", 8)
+    registry.update(MODEL, version, status="ready", metrics={})
+    result = check_trained_version_has_metrics(registry, MODEL, version)
+    assert not result.passed and result.metadata["missing"].value == "final_loss, steps"
+    registry.update(MODEL, version, metrics={"final_loss": 0.6, "steps": 2})
+    assert check_trained_version_has_metrics(registry, MODEL, version).passed
 
 
 def test_unsloth_without_a_gpu_fails_early_with_a_clear_message():
