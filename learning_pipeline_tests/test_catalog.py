@@ -28,9 +28,14 @@ def test_every_materialized_asset_has_a_code_version():
             assert node.code_version, node.key.to_user_string()
 
 
+# Declared at definition time by every lake table but the pattern library (its columns are built
+# at run time; its materializations carry them).
+WITHOUT_DECLARED_SCHEMA = {"pattern_library"}
+
+
 def test_every_lake_table_describes_every_column():
     for node in _nodes():
-        if "parquet" not in node.kinds:
+        if "parquet" not in node.kinds or node.key.to_user_string() in WITHOUT_DECLARED_SCHEMA:
             continue
         schema = node.metadata.get("dagster/column_schema")
         assert schema is not None, node.key.to_user_string()

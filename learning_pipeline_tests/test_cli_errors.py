@@ -88,3 +88,13 @@ def test_run_select_a_capture_table_runs_the_capture_step(tmp_path):
     unknown = subprocess.run([CLI, "run", "--select", "nope"], env=env, capture_output=True, text=True, timeout=300)
     assert unknown.returncode == 2 and unknown.stderr.startswith("error: --select 'nope': no such asset; valid names:")
     assert "Traceback" not in unknown.stderr
+
+
+def test_a_landing_zone_that_cannot_be_written_is_one_line(capsys, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "landing").write_text("a file where the landing folder should be")
+    monkeypatch.setenv("LEARNING_HOME", str(home))
+    src = tmp_path / "t.jsonl"
+    src.write_text('{"kind": "decision", "data": {}}\n')
+    assert "cannot write the landing zone" in _one_line_error(capsys, "ingest", "--quiet", str(src))

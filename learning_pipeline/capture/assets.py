@@ -12,7 +12,7 @@ from learning_pipeline.capture.processing import (
 )
 from learning_pipeline.capture.wire import TRACE_KINDS
 from learning_pipeline.code_versions import code_version_of
-from learning_pipeline.metadata import markdown_preview, table_schema_metadata
+from learning_pipeline.metadata import markdown_preview, redacted_json, redacted_log, table_schema_metadata
 from learning_pipeline.partitions import daily_partitions
 from learning_pipeline.resources import LearningHome
 
@@ -88,7 +88,7 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
         files = landing.files_for(partition, first)
         # Remember which landing files produced this partition: the sensor's change detector.
         stats = process_partition(files, partition, settings.partition_start, lake, settings.limits,
-                                  log=context.log.debug, landing_fingerprint=landing.fingerprint(files),
+                                  log=redacted_log(context.log.debug), landing_fingerprint=landing.fingerprint(files),
                                   superseded_elsewhere=landing.superseded_elsewhere(partition, settings.partition_start))
         context.log.info(
             f"[{number}/{len(partitions)}] {partition}: {stats.lines_read} lines from {len(files)} files, "
@@ -118,7 +118,7 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
                 "superseded": stats.superseded,
                 "redactions": sum(stats.redactions.values()),
                 "redactions_by_kind": dg.MetadataValue.json(dict(stats.redactions)),
-                "quarantine_reasons": dg.MetadataValue.json(dict(stats.quarantine_reasons)),
+                "quarantine_reasons": redacted_json(dict(stats.quarantine_reasons)),  # reasons may quote a field
                 "preview": markdown_preview(quarantine, ["source_file", "source_line", "kind", "record_id", "field", "reason"]),
             },
             asset_key=QUARANTINE_TABLE,

@@ -124,7 +124,7 @@ def _split_lines(pieces: Iterable[bytes]) -> Iterator[bytes]:
         for piece in pieces:
             *complete, pending = (pending + piece).split(b"\n")
             yield from complete
-    except (EOFError, zlib.error):
+    except (EOFError, zlib.error, OSError):
         if pending:  # the part of a line read before the break: validation quarantines it
             yield pending
         raise
@@ -146,9 +146,9 @@ def iter_jsonl(path: Path, compressed: bool) -> Iterator[tuple[int, bytes]]:
             pieces = _gunzip(handle)
             for number, raw in enumerate(_split_lines(pieces), start=1):
                 yield number, raw.removeprefix(BOM.encode()) if number == 1 else raw
-        except (EOFError, zlib.error) as err:
-            reason = (f"the gzip stream is truncated or corrupt after line {number} ({type(err).__name__}: {err}); "
-                      f"the lines before it were landed")
+        except (EOFError, zlib.error, OSError) as err:
+            what = "the file cannot be read" if isinstance(err, OSError) else "the gzip stream is truncated or corrupt"
+            reason = f"{what} after line {number} ({type(err).__name__}: {err}); the lines before it were landed"
             yield number + 1, rejection_line("(file)", reason, "").encode()
             raise _Broken(Problem(f"line {number + 1}", "(file)", reason)) from None
 
@@ -274,8 +274,6 @@ def ingest_path(
                 progress(len(batch))
     except _Broken as broken:
         report.broken = broken.problem
-    except OSError as err:
-        raise IngestError(f"{path}: cannot be read ({err.strerror or err})") from None
     return report
 
 

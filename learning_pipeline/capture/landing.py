@@ -341,7 +341,13 @@ class LandingZone:
             receipt.redactions.update({k: int(v) for k, v in counts.sum().row(0, named=True).items() if v})
 
         digests = [hashlib.sha256(raw).digest()[:16] for raw in raws]
-        classified = [_classify(raw, received_at, self.limits) for raw in raws]
+        # Lines already landed are skipped before the work of classifying them (a re-ingested
+        # file that grew); the check is repeated under the write lock, where it decides.
+        landed_before = set()
+        if self._has_index():
+            with self._index(write=False) as con:
+                landed_before = self._known(con, digests)
+        classified = [None if d in landed_before else _classify(raw, received_at, self.limits) for raw, d in zip(raws, digests)]
 
         with self._index(write=True) as con:
             known = self._known(con, digests)
@@ -364,7 +370,8 @@ class LandingZone:
                 receipt.lines += len(members)
                 receipt.lines_by_partition[day.isoformat()] = len(members)
             landed = [p for members in groups.values() for p in members]
-            con.executemany("INSERT OR IGNORE INTO lines (digest) VALUES (?)", [(digests[p],) for p in landed])
+            # in key order: appending to the B-tree is far cheaper than random inserts
+            con.executemany("INSERT OR IGNORE INTO lines (digest) VALUES (?)", [(d,) for d in sorted(digests[p] for p in landed)])
             day_text = {day: day.isoformat() for day in groups}
             con.executemany(
                 "INSERT INTO records (kind, record_id, day, ordering) VALUES (?, ?, ?, ?)",
@@ -375,13 +382,11 @@ class LandingZone:
 
     @staticmethod
     def _known(con: sqlite3.Connection, digests: list[bytes]) -> set[bytes]:
-        known: set[bytes] = set()
-        unique = list(set(digests))
-        for start in range(0, len(unique), 500):
-            part = unique[start : start + 500]
-            marks = ",".join("?" * len(part))
-            known.update(row[0] for row in con.execute(f"SELECT digest FROM lines WHERE digest IN ({marks})", part))
-        return known
+        """The digests already landed, in one join (a temporary in-memory table of the batch)."""
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (digest BLOB)")
+        con.execute("DELETE FROM incoming")
+        con.executemany("INSERT INTO incoming (digest) VALUES (?)", [(d,) for d in digests])
+        return {row[0] for row in con.execute("SELECT i.digest FROM incoming i JOIN lines l ON l.digest = i.digest")}
 
     def _write_batch(self, partition, members, numbers, raws, found, source, received_at) -> Path:
         content = b"\n".join(raws[p] for p in members) + b"\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Callable
 
 from learning_pipeline.judging.heuristics_code import judge_code_quality
@@ -19,7 +20,25 @@ from learning_pipeline.judging.heuristics_success import judge_success
 from learning_pipeline.judging.rubrics import DEFAULT_RUBRICS, Rubric
 from learning_pipeline.judging.verdicts import JudgeItem, Judgment, PairwiseResult, Verdict
 
-HEURISTIC_RULE_VERSION = "1"  # bump when a rule changes: it is part of judge_version
+# The rules a judge type runs, by module; their source (with the rubric weights) is the judge's
+# version, so editing a rule marks exactly the partitions that judge type judged as stale.
+# Nothing to bump by hand, nothing to forget.
+RULE_MODULES: dict[str, tuple[str, ...]] = {
+    "code_quality": ("heuristics", "heuristics_scoring", "heuristics_code", "heuristics_code_source"),
+    "design_quality": ("heuristics", "heuristics_scoring", "heuristics_design", "heuristics_slop"),
+    "anti_slop": ("heuristics", "heuristics_scoring", "heuristics_slop", "heuristics_design"),
+    "success_predictor": ("heuristics", "heuristics_scoring", "heuristics_success"),
+}
+_RULES_DIR = Path(__file__).parent
+
+
+def rule_source_hash(judge_type: str) -> str:
+    """sha256 over the source of the modules `judge_type` runs (read at call time)."""
+    digest = hashlib.sha256()
+    every = sorted({m for modules in RULE_MODULES.values() for m in modules})
+    for module in RULE_MODULES.get(judge_type, every):
+        digest.update(module.encode() + b"\0" + (_RULES_DIR / f"{module}.py").read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 # Two verdicts closer than this are a tie: rule scores move in steps of a few points, and a
 # pair that differs by less than one minor finding is not a preference worth training on.
 TIE_MARGIN = 2.0
@@ -44,16 +63,17 @@ class HeuristicJudge:
         return self.rubrics.get("anti_slop", DEFAULT_RUBRICS["anti_slop"])
 
     def judge_version(self, judge_type: str) -> str:
-        # Read at call time (not cached) so a rule-version bump is seen at once.
+        # Read at call time (not cached) so an edited rule is seen at once.
         weights = {judge_type: self._rubric(judge_type).weights}
         if judge_type == "design_quality":
             weights["anti_slop"] = self._slop_rubric.weights
-        material = json.dumps({"backend": self.name, "rules": HEURISTIC_RULE_VERSION, "weights": weights}, sort_keys=True)
+        material = json.dumps({"backend": self.name, "rules": rule_source_hash(judge_type), "weights": weights},
+                              sort_keys=True)
         return f"heuristic-{hashlib.sha256(material.encode()).hexdigest()[:16]}"
 
     @property
     def model_used(self) -> str:
-        return f"heuristic-v{HEURISTIC_RULE_VERSION}"
+        return f"heuristic-{rule_source_hash('all')}"
 
     def verdict(self, item: JudgeItem) -> Verdict:
         rubric = self._rubric(item.judge_type)

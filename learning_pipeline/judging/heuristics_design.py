@@ -187,6 +187,20 @@ def _motion(content: dict, traits: SoulTraits | None, ev: Evidence) -> tuple[flo
     return clamp(score), fit, matches
 
 
+def soul_fit(content: dict) -> float | None:
+    """The rules' share (0..100) of fonts, canvas and motion that fit the app soul, or None when
+    the soul is unknown. The anti-slop judge reads it too: a design made for its soul is the
+    opposite of a generic one."""
+    soul = content.get("appSoul")
+    traits = SOUL_TRAITS.get(soul) if isinstance(soul, str) else None
+    if traits is None:
+        return None
+    ev = Evidence()
+    fits = [f for f in (_typography(content, traits, ev)[1], _palette(content, traits, ev)[1],
+                        _motion(content, traits, ev)[1]) if f is not None]
+    return 100.0 * sum(fits) / len(fits) if fits else None
+
+
 def judge_design_quality(content: dict, rubric: Rubric, slop_rubric: Rubric = DEFAULT_RUBRICS["anti_slop"]) -> Verdict:
     ev = Evidence()
     soul = content.get("appSoul")

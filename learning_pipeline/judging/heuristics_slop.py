@@ -203,7 +203,15 @@ def judge_anti_slop(content: dict, item_kind: str, rubric: Rubric) -> Verdict:
         # blocks missing on the wire leave tells unseen: say so in the confidence
         blocks = ("typography", "colorSystem", "motionLanguage", "layoutDecisions")
         coverage = 0.5 + 0.5 * sum(bool(content.get(b)) for b in blocks) / len(blocks)
-    categories = {c: round(blend([(rules.get(c, 60.0), 0.8), (reported, 0.2)]), 2) for c in rubric.categories}
+    fit = None
+    if not is_code:
+        from learning_pipeline.judging.heuristics_design import soul_fit  # design imports this module
+
+        fit = soul_fit(content)
+    # The builder's own number is one voice among three, and the weakest: it is optimistic and
+    # anchored on looks (tuned on simulated seeds 1-3, checked on others).
+    categories = {c: round(blend([(rules.get(c, 60.0), 0.6), (None if fit is None else 40.0 + 0.6 * fit, 0.25),
+                                  (reported, 0.15)]), 2) for c in rubric.categories}
     overall = round(rubric.overall(categories), 2)
     rule_overall = rubric.overall({c: rules.get(c, 60.0) for c in rubric.categories})
     estimates = [rule_overall] + ([reported] if reported is not None else [])

@@ -38,6 +38,11 @@ _HARD_PARTS = {
     "i18n": r"\bi18n\b|\blanguages\b|\btranslations?\b",
 }
 
+# First drafts: the builder's own quality numbers run optimistic, so they are read relative to
+# where they usually sit, not at face value (centres and slopes tuned on simulated seeds 1-3).
+QUALITY_CENTER, QUALITY_SLOPE = 60.0, 0.05
+ERROR_CENTER, ERROR_SLOPE = 1.8, 0.12
+
 
 def intent_signals(intent: str) -> tuple[float, list[str]]:
     """(clarity 0..1, the hard integrations the intent asks for)."""
@@ -113,9 +118,9 @@ def judge_success(content: dict, rubric: Rubric) -> Verdict:
     if quality or error_counts:
         shift = 0.0
         if quality:
-            shift += 0.05 * (mean(quality) - 45.0)
+            shift += QUALITY_SLOPE * (mean(quality) - QUALITY_CENTER)
         if error_counts:
-            shift -= 0.12 * (mean(error_counts) - 2.5)
+            shift -= ERROR_SLOPE * (mean(error_counts) - ERROR_CENTER)
         scores["quality_trajectory"] = _probability(shift)
         notes.append(f"first drafts: quality {mean(quality):.0f}" if quality else "first drafts")
         worst = [p for p in points if (number(p.get("errorCount")) or 0) >= 5]

@@ -7,12 +7,25 @@ from pathlib import Path
 
 import polars as pl
 
-from learning_pipeline.capture.redaction import redact_text
 from learning_pipeline.lake import atomic_write_bytes
+from learning_pipeline.preferences.secret_scan import scan_export_lines, summarise
+from learning_pipeline.preferences.split import FLAGGED
 
 FORMATS = ("trl", "jsonl")
+SPLITS = ("train", "held_out", "all")
 PROVENANCE_COLUMNS = ("pair_id", "domain", "prompt", "chosen", "rejected", "judgment_reasoning", "margin",
-                      "source_ids", "judgment_ids", "judge_version", "build_id", "created_at", "split")
+                      "source_ids", "judgment_ids", "judge_version", "build_id", "created_at", "split", "flag")
+
+
+def select_split(pairs: pl.DataFrame, split: str, fmt: str) -> pl.DataFrame:
+    """The pairs an export of `split` holds. Flagged pairs (a chosen side that reads like prompt
+    injection) never go into a TRL file, whatever the split: that format is for training. The
+    provenance format's `all` carries them, with `split` and `flag`, for someone to review."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+    if split != "all":
+        return pairs.filter(pl.col("split") == split)
+    return pairs.filter(pl.col("split") != FLAGGED) if fmt == "trl" else pairs
 
 
 def trl_record(row: dict) -> dict:
@@ -41,13 +54,9 @@ def export_lines(pairs: pl.DataFrame, fmt: str) -> list[str]:
 
 
 def secrets_in(lines: list[str]) -> list[tuple[int, str]]:
-    """(line number, kinds) of export lines in which the redaction rules still find a secret."""
-    hits = []
-    for number, line in enumerate(lines, start=1):
-        _, counts = redact_text(line)
-        if counts:
-            hits.append((number, ", ".join(sorted(counts))))
-    return hits
+    """(line number, "scanner: kind, ...") of export lines in which either of two independent
+    scanners finds a secret: detect-secrets, and our redaction rules (secret_scan.py)."""
+    return summarise(scan_export_lines(lines))
 
 
 class SecretInExportError(RuntimeError):

@@ -135,7 +135,7 @@ class BuildSim(DecisionSteps, ErrorRecoverySteps, CodeArtifactSteps, DesignChoic
 
         errors_attempts, unresolved = self._errors(first_attempt_success)
         self._code_artifacts(first_attempt_success)
-        design = self._design()
+        design = self._designs()
         self._patterns_feedback()
         self._strategies(bool(errors_attempts), design is not None)
 

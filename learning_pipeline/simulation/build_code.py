@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from learning_pipeline.simulation import self_assessment
 from learning_pipeline.simulation.code_generators import CODE_GENERATORS
-from learning_pipeline.simulation.code_text import N_CODE_LATENTS, defects
+from learning_pipeline.simulation.code_text import CODE_TUNABLES, N_CODE_LATENTS, defects
 from learning_pipeline.simulation.catalog_practice import LANGUAGE_PATTERN_CATEGORIES
 from learning_pipeline.simulation.sampling import clip, poisson
 from learning_pipeline.simulation.vocabulary import ALT_DATE_SHARE, MINUTE_MS
@@ -25,8 +26,11 @@ class CodeArtifactSteps:
             comp = Path(path).stem.split(".")[0]
             if not comp[:1].isupper():
                 comp = self.entity + "Panel"
-            names = {"$C": comp, "$Es": self.entity + "s", "$E": self.entity, "$es": self.entity.lower() + "s",
-                     "$e": self.entity.lower()}
+            # Tunables and names a file settles once (kept across its versions); like the entity,
+            # they make two builds' files differ even where both are clean.
+            names = {key: str(values[int(rng.random() * len(values))]) for key, values in CODE_TUNABLES.items()}
+            names.update({"$C": comp, "$Es": self.entity + "s", "$E": self.entity, "$es": self.entity.lower() + "s",
+                          "$e": self.entity.lower()})
             quality = clip(rng.gauss(22 + 52 * self.skill - 12 * self.complexity, 12), 2, 98)
             n_versions = 1 + min(4, poisson(rng, 0.4 + 2.2 * (100 - quality) / 100))
             t = self._at("build")
@@ -60,14 +64,15 @@ class CodeArtifactSteps:
                          "error-escalation")[int(rng.random() * 5)]
                 set_optional(version, "changedByAgent", agent, rng, 0.2, 0.05)
                 versions.append(version)
+                # What the agent reports about its own version (see self_assessment).
                 point: dict[str, Any] = {"timestamp": iso(ts, alt),
-                                         "errorCount": poisson(rng, (100 - q) / 22),
-                                         "codeQualityScore": round(clip(q + rng.gauss(0, 8), 0, 100), 1)}
+                                         "errorCount": poisson(rng, 0.4 + (100 - q) / 40),
+                                         "codeQualityScore": self_assessment.code_quality_score(
+                                             rng, q, version["code"], agent)}
                 if lang in ("tsx", "css"):
-                    set_optional(point, "visualQualityScore",
-                                  round(clip(0.6 * q + 30 * self.skill + rng.gauss(10, 8), 0, 100), 1), rng, 0.2, 0.1)
-                    set_optional(point, "antiSlopScore",
-                                  round(clip(0.5 * q + 35 * self.skill + rng.gauss(15, 9), 0, 100), 1), rng, 0.2, 0.1)
+                    visual, anti_slop = self_assessment.ui_scores(rng, q, self.skill, agent)
+                    set_optional(point, "visualQualityScore", visual, rng, 0.2, 0.1)
+                    set_optional(point, "antiSlopScore", anti_slop, rng, 0.2, 0.1)
                 trajectory.append(point)
                 self.truth.code_versions.append({"artifactId": None, "version": v, "quality": round(q, 2),
                                                  "trigger": trig, "language": lang})

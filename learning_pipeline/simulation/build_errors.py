@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from learning_pipeline.simulation.catalog_errors import ERROR_TYPES, LEADS
+from learning_pipeline.simulation.catalog_errors import DIFF_CONTEXT, DIFF_CONTEXT_CHARS, ERROR_TYPES, LEADS
 from learning_pipeline.simulation.catalog_practice import MODELS_BY_LEVEL
 from learning_pipeline.simulation.sampling import clip, poisson
 from learning_pipeline.simulation.vocabulary import ALT_DATE_SHARE
@@ -19,7 +19,7 @@ class ErrorRecoverySteps:
         rng = self.rng
         # Type checks and runtime errors are routine in a build; complex projects and a less
         # skilled builder hit more of them, and a build that fails its first attempt at least one.
-        lam = 0.9 + 2.4 * self.complexity * (1 - self.skill)
+        lam = 1.6 + 2.8 * self.complexity * (1 - self.skill)
         count = (0 if first_attempt_success else 1) + poisson(rng, lam * (0.7 if first_attempt_success else 1.0))
         attempts: list[int] = []
         unresolved = 0
@@ -32,6 +32,17 @@ class ErrorRecoverySteps:
             attempts.append(n)
             unresolved += not fixed
         return attempts, unresolved
+
+    def _with_context(self, diff: str, path: str) -> str:
+        """Unchanged lines before and after the change, up to a common size."""
+        pool = DIFF_CONTEXT["py" if path.endswith(".py") else "ts"]
+        before, after = [], []
+        size = len(diff)
+        while size < DIFF_CONTEXT_CHARS:
+            line = " " + pool[int(self.rng.random() * len(pool))]
+            (before if self.rng.random() < 0.5 else after).append(line)
+            size += len(line) + 1
+        return "\n".join(before + [diff] + after)
 
     def _error(self, etype: str, path: str) -> tuple[int, bool]:
         rng, spec = self.rng, ERROR_TYPES[etype]
@@ -53,7 +64,7 @@ class ErrorRecoverySteps:
         fixed_at: int | None = None
         wrongs = spec["wrong"]
         for attempt in range(1, 6):
-            p_correct = clip(0.25 + 0.5 * self.skill + 0.08 * (level - 1), 0.05, 0.95)
+            p_correct = clip(0.2 + 0.5 * self.skill + 0.08 * (level - 1), 0.05, 0.95)
             correct = rng.random() < p_correct
             taken = int(rng.uniform(4, 30 + 60 * level) * 1000)
             t += taken
@@ -77,6 +88,7 @@ class ErrorRecoverySteps:
             # a right fix and a wrong one differ in what they do, not in their form.
             lead = LEADS[int(rng.random() * len(LEADS))].format(file=Path(path).name, entity=self.entity.lower(),
                                                               level=level)
+            diff = self._with_context(diff, path)
             step["fixApplied"] = f"{lead}{description}\n{hunk}{diff}"
             step["result"] = result
             step["timeTakenMs"] = taken

@@ -145,8 +145,8 @@ CONNECT_2 = ("{0} and {1}", "{0}, then {1}", "{0}; {1}", "{0}, plus {1}")
 CONNECT_3 = ("{0}, {1} and {2}", "{0}; {1}; {2}", "{0}, {1}, then {2}")
 LEADS = ("", "", "for the {e} work, ", "in this step, ", "for {f}, ")
 # Base P(immediateResult == success) of a good and of a bad option (jittered per seed and type).
-OPTION_BASE_SUCCESS = {"good": 0.84, "bad": 0.27}
-OPTIONS_PER_DECISION = {"good": 2, "bad": 2}
+OPTION_BASE_SUCCESS = {"good": 0.88, "bad": 0.22}
+OPTIONS_PER_DECISION = {"good": 1, "bad": 2}
 
 # Reasoning leans toward the quality of the option it defends, but only mildly: 70% of the
 # time a good choice gets a specific, trade-off-aware reasoning and a bad one a hand-wavy one.

@@ -1,112 +1,82 @@
-"""What fits each app soul (fonts, palettes, motion, grid) and what AI slop looks like."""
+"""What fits each app soul, as a designer's profile (typefaces, canvas, hues, motion tempo and
+character, layout), and what AI slop looks like. Designs are composed from these (see
+`design_language`), so two builds rarely record the same design, yet whether a design fits
+its soul stays legible from what it says (its fonts, its canvas, its motion, its grid)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-
 SOULS: dict[str, dict[str, Any]] = {
     "immersive_media": {
-        "fonts": ["Clash Display", "Satoshi", "Space Grotesk"],
-        "palettes": {
-            "midnight_cinema": {"primary": "#E4572E", "accent": "#F3A712", "background": "#0A0A0F",
-                                "surface": "#16161F", "text": "#F5F3EE"},
-            "deep_aurora": {"primary": "#7AE7C7", "accent": "#FF6F91", "background": "#07131C",
-                            "surface": "#0F2230", "text": "#EAF6F6"},
-        },
-        "motion": [("parallax-reveal", "700ms", "cubic-bezier(0.16, 1, 0.3, 1)"),
-                   ("scrub-timeline", "900ms", "cubic-bezier(0.65, 0, 0.35, 1)")],
-        "grid": "full-bleed 12-column grid with overlapping media layers",
+        "fonts": ["Clash Display", "Satoshi", "Space Grotesk", "Syne", "Cabinet Grotesk", "Editorial New", "Instrument Serif"],
+        "dark": True, "hues": (15, 40, 160), "tempo_ms": (500, 1100), "playful": False,
+        "motion": ("parallax-reveal", "scrub-timeline", "slow-zoom", "cinematic-fade", "media-drift"),
+        "grid": (("full-bleed 12-column grid", "edge-to-edge canvas"),
+                 ("overlapping media layers", "a layered hero video", "cinematic section breaks")),
     },
     "professional_trust": {
-        "fonts": ["IBM Plex Sans", "Source Serif 4", "Libre Franklin"],
-        "palettes": {
-            "navy_ledger": {"primary": "#1B3A5C", "accent": "#C8A24A", "background": "#F7F5F0",
-                            "surface": "#FFFFFF", "text": "#14202E"},
-            "slate_counsel": {"primary": "#2F4858", "accent": "#86BBD8", "background": "#F4F6F8",
-                              "surface": "#FFFFFF", "text": "#1E2A33"},
-        },
-        "motion": [("subtle-fade", "180ms", "ease-out"), ("panel-slide", "240ms", "cubic-bezier(0.2, 0, 0, 1)")],
-        "grid": "8-column grid with a fixed reading measure",
+        "fonts": ["IBM Plex Sans", "Source Serif 4", "Libre Franklin", "Lora", "Merriweather", "Söhne", "Public Sans"],
+        "dark": False, "hues": (210, 40, 195), "tempo_ms": (140, 280), "playful": False,
+        "motion": ("subtle-fade", "panel-slide", "soft-expand", "quiet-reveal", "row-highlight"),
+        "grid": (("8-column grid", "calm 12-column grid"),
+                 ("a fixed reading measure", "generous margins and clear hierarchy", "aligned data tables")),
     },
     "developer_tools": {
-        "fonts": ["JetBrains Mono", "Geist", "IBM Plex Mono"],
-        "palettes": {
-            "terminal_dusk": {"primary": "#7EE787", "accent": "#FFA657", "background": "#0D1117",
-                              "surface": "#161B22", "text": "#E6EDF3"},
-            "solar_console": {"primary": "#B58900", "accent": "#2AA198", "background": "#002B36",
-                              "surface": "#073642", "text": "#EEE8D5"},
-        },
-        "motion": [("command-palette-pop", "120ms", "cubic-bezier(0.3, 0, 0, 1)"),
-                   ("cursor-blink", "1000ms", "steps(1)")],
-        "grid": "dense 3-pane layout with resizable splits",
+        "fonts": ["JetBrains Mono", "Geist", "IBM Plex Mono", "Fira Code", "Geist Mono", "Berkeley Mono", "Inconsolata"],
+        "dark": True, "hues": (130, 30, 190), "tempo_ms": (80, 180), "playful": False,
+        "motion": ("command-palette-pop", "cursor-blink", "instant-swap", "split-resize", "log-stream"),
+        "grid": (("dense 3-pane layout", "split-pane workspace"),
+                 ("resizable splits", "a command bar and a status line", "keyboard-first panels")),
     },
     "creative_canvas": {
-        "fonts": ["Fraunces", "Syne", "Instrument Serif"],
-        "palettes": {
-            "paper_studio": {"primary": "#FF5A36", "accent": "#2E5BFF", "background": "#FFF8EE",
-                             "surface": "#FFFFFF", "text": "#1C1A17"},
-            "risograph": {"primary": "#FF48B0", "accent": "#00A95C", "background": "#FDF6E3",
-                          "surface": "#FFFDF7", "text": "#221E1F"},
-        },
-        "motion": [("brush-stroke-draw", "600ms", "cubic-bezier(0.7, 0, 0.3, 1)"),
-                   ("tilt-on-hover", "300ms", "cubic-bezier(0.34, 1.56, 0.64, 1)")],
-        "grid": "broken asymmetric grid with overlapping cards",
+        "fonts": ["Fraunces", "Syne", "Instrument Serif", "DM Serif Display", "Cormorant", "Recoleta", "Bricolage Grotesque"],
+        "dark": False, "hues": (10, 225, 330), "tempo_ms": (280, 750), "playful": True,
+        "motion": ("brush-stroke-draw", "tilt-on-hover", "paper-flip", "ink-spread", "collage-shuffle"),
+        "grid": (("broken asymmetric grid", "freeform canvas grid"),
+                 ("overlapping cards", "rotated collage tiles", "off-grid captions")),
     },
     "social_connection": {
-        "fonts": ["Nunito", "DM Sans", "Plus Jakarta Sans"],
-        "palettes": {
-            "warm_circle": {"primary": "#FF7A59", "accent": "#00B8A9", "background": "#FFFBF7",
-                            "surface": "#FFFFFF", "text": "#2B2B2B"},
-            "picnic": {"primary": "#E76F51", "accent": "#2A9D8F", "background": "#FEFAE0",
-                       "surface": "#FFFFFF", "text": "#264653"},
-        },
-        "motion": [("bubble-pop", "220ms", "cubic-bezier(0.34, 1.56, 0.64, 1)"),
-                   ("typing-dots", "1200ms", "ease-in-out")],
-        "grid": "single feed column with a sticky composer and side rail",
+        "fonts": ["Nunito", "DM Sans", "Plus Jakarta Sans", "Quicksand", "Fredoka", "Varela Round", "Poppins"],
+        "dark": False, "hues": (15, 175, 45), "tempo_ms": (160, 420), "playful": True,
+        "motion": ("bubble-pop", "typing-dots", "heart-burst", "wobble-in", "reaction-float"),
+        "grid": (("single feed column", "two-column feed"),
+                 ("a sticky composer and side rail", "avatar-led cards", "threaded replies")),
     },
     "ecommerce_convert": {
-        "fonts": ["Manrope", "Playfair Display", "Archivo"],
-        "palettes": {
-            "checkout_confidence": {"primary": "#0F766E", "accent": "#F59E0B", "background": "#FAFAF9",
-                                    "surface": "#FFFFFF", "text": "#1C1917"},
-            "boutique_ink": {"primary": "#2B2D42", "accent": "#EF233C", "background": "#FBF7F4",
-                             "surface": "#FFFFFF", "text": "#1D1E2C"},
-        },
-        "motion": [("add-to-cart-fly", "450ms", "cubic-bezier(0.22, 1, 0.36, 1)"),
-                   ("price-tick", "200ms", "ease-out")],
-        "grid": "product grid with a sticky buy box and generous whitespace",
+        "fonts": ["Manrope", "Playfair Display", "Archivo", "Lato", "EB Garamond", "Karla", "Libre Baskerville"],
+        "dark": False, "hues": (170, 35, 350), "tempo_ms": (160, 450), "playful": False,
+        "motion": ("add-to-cart-fly", "price-tick", "gallery-swipe", "badge-pulse", "checkout-step"),
+        "grid": (("product grid", "4-column catalog grid"),
+                 ("a sticky buy box", "generous whitespace around product shots", "a persistent cart rail")),
     },
     "utility_clarity": {
-        "fonts": ["Public Sans", "Atkinson Hyperlegible", "Work Sans"],
-        "palettes": {
-            "clear_day": {"primary": "#0B6E4F", "accent": "#F2C14E", "background": "#F8FAF9",
-                          "surface": "#FFFFFF", "text": "#102A20"},
-            "graphite": {"primary": "#3D5A80", "accent": "#EE6C4D", "background": "#F5F5F4",
-                         "surface": "#FFFFFF", "text": "#202020"},
-        },
-        "motion": [("check-complete", "160ms", "ease-out"),
-                   ("list-reorder", "200ms", "cubic-bezier(0.2, 0, 0, 1)")],
-        "grid": "4-point spacing scale with a single-purpose list layout",
+        "fonts": ["Public Sans", "Atkinson Hyperlegible", "Work Sans", "Source Sans 3", "Karla", "Lato", "Inclusive Sans"],
+        "dark": False, "hues": (150, 40, 215), "tempo_ms": (110, 230), "playful": False,
+        "motion": ("check-complete", "list-reorder", "row-collapse", "progress-fill", "toast-in"),
+        "grid": (("4-point spacing scale", "single-purpose list layout"),
+                 ("one primary action per screen", "large tap targets", "a compact toolbar")),
     },
     "gaming_energy": {
-        "fonts": ["Orbitron", "Rajdhani", "Chakra Petch"],
-        "palettes": {
-            "neon_arena": {"primary": "#00F5D4", "accent": "#F15BB5", "background": "#0B0C10",
-                           "surface": "#1F2833", "text": "#EDEDED"},
-            "lava_hud": {"primary": "#FF4D00", "accent": "#FFE600", "background": "#120907",
-                         "surface": "#24130F", "text": "#FFF4E6"},
-        },
-        "motion": [("score-burst", "140ms", "cubic-bezier(0.68, -0.6, 0.32, 1.6)"),
-                   ("screen-shake", "90ms", "linear")],
-        "grid": "diagonal HUD layout with angled panels",
+        "fonts": ["Orbitron", "Rajdhani", "Chakra Petch", "Audiowide", "Exo 2", "Oxanium", "Russo One"],
+        "dark": True, "hues": (170, 320, 20), "tempo_ms": (70, 220), "playful": True,
+        "motion": ("score-burst", "screen-shake", "combo-flash", "glitch-in", "level-up-zoom"),
+        "grid": (("diagonal HUD layout", "angled panel grid"),
+                 ("a live scoreboard rail", "neon-edged panels", "a full-screen arena view")),
     },
 }
+# Motion targets and palette names: shared by every soul, so they say nothing about fit.
+MOTION_TARGETS = ("", "cards", "hero", "list", "panel", "buttons", "modal", "toasts")
+PALETTE_WORDS = (("quiet", "bold", "warm", "deep", "clear", "bright", "soft", "sharp", "late", "early"),
+                 ("harbor", "ember", "ledger", "meadow", "signal", "atlas", "orbit", "canvas", "studio", "dune"))
+SPACING = ("8pt spacing scale from tokens; density follows the soul", "4pt rhythm from spacing tokens",
+           "spacing tokens scaled to the content density", "modular spacing scale tied to the type ramp")
 SLOP_DESIGN = {
-    "fonts": ["Inter", "system-ui"],
-    "palette": {"primary": "#6366F1", "accent": "#8B5CF6",
-                "background": "linear-gradient(135deg, #6366F1 0%, #8B5CF6 100%)",
-                "surface": "#FFFFFF", "text": "#111827"},
-    "grid": "everything centered in a single max-w-2xl column",
-    "spacing": "default Tailwind spacing, centered cards with rounded-2xl and shadow-lg",
+    "fonts": ["Inter", "system-ui", "Roboto", "Open Sans", "Helvetica Neue", "Arial"],
+    "gradient_hexes": ["#6366F1", "#8B5CF6", "#3B82F6", "#A855F7", "#7C3AED", "#4F46E5"],
+    "text": ["#111827", "#1F2937", "#0F172A"],
+    "grid": ["everything centered in a single max-w-2xl column", "everything centered in a single max-w-3xl column",
+             "centered hero and centered cards in one column"],
+    "spacing": ["default Tailwind spacing, centered cards with rounded-2xl and shadow-lg",
+                "template spacing with rounded-2xl cards and shadow-lg"],
 }

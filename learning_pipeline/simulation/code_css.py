@@ -29,12 +29,12 @@ def code_css(d: list[bool], names: dict[str, str], salt: int) -> str:
     if d[8]:
         out += [".app .main .content .panel .list .item .title span { font-weight: 700; }"]
     if not d[1]:
-        out += ["", "@container (min-width: 40rem) {", "  .$e-panel { display: grid; grid-template-columns: 2fr 1fr; }",
+        out += ["", "@container (min-width: $BREAKrem) {", "  .$e-panel { display: grid; grid-template-columns: 2fr 1fr; }",
                 "}"]
     if d[3]:
         out += [".$e-panel * { transition: all 0.5s; }"]
     else:
-        out += ["", ".$e-panel button {", "  transition: transform 160ms var(--ease-standard);", "}",
+        out += ["", ".$e-panel button {", "  transition: transform $MSms var(--ease-standard);", "}",
                 "", "@media (prefers-reduced-motion: reduce) {", "  .$e-panel button { transition: none; }", "}"]
     if d[7]:
         out.append("/* TODO: dark mode */")

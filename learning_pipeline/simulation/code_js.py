@@ -13,7 +13,7 @@ def code_js(d: list[bool], names: dict[str, str], salt: int) -> str:
     if not d[0]:
         out += ["const { z } = require('zod')", "",
                 "const $EInput = z.object({ name: z.string().min(1), quantity: z.number().int().positive() })",
-                "const MAX_PAGE_SIZE = 100"]
+                "const MAX_PAGE_SIZE = $MAXPAGE"]
     out.append("")
     if d[0]:
         out += ["router.post('/$es', async (req, res) => {"]
@@ -49,7 +49,7 @@ def code_js(d: list[bool], names: dict[str, str], salt: int) -> str:
         out += ["  res.json(rows.slice(0, 37))", "})"]
     else:
         out += ["router.get('/$es', async (req, res, next) => {",
-                "  const limit = Math.min(Number(req.query.limit) || 20, MAX_PAGE_SIZE)",
+                "  const limit = Math.min(Number(req.query.limit) || $PAGE, MAX_PAGE_SIZE)",
                 "  try {",
                 "    res.json(await db.query('SELECT * FROM $es ORDER BY id LIMIT $1', [limit]))",
                 "  } catch (err) {",

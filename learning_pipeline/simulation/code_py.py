@@ -16,17 +16,17 @@ def code_py(d: list[bool], names: dict[str, str], salt: int) -> str:
             out.append('    print("getting data", x)')
         if d[2]:
             out += ["    try:",
-                    '        r = requests.get("http://localhost:8000/$es?limit=500")',
+                    '        r = requests.get("http://localhost:8000/$es?limit=$BULK")',
                     "        data = r.json()",
                     "    except:",
                     "        pass",
                     '    return data["items"]']
         else:
-            out += ['    r = requests.get("http://localhost:8000/$es?limit=500")', '    return r.json()["items"]']
+            out += ['    r = requests.get("http://localhost:8000/$es?limit=$BULK")', '    return r.json()["items"]']
     else:
         out += ["from __future__ import annotations", "", "import logging",
                 "from dataclasses import dataclass", "", "import httpx", "",
-                "log = logging.getLogger(__name__)", "PAGE_SIZE = 100", "REQUEST_TIMEOUT_S = 10.0", "", "",
+                "log = logging.getLogger(__name__)", "PAGE_SIZE = $MAXPAGE", "REQUEST_TIMEOUT_S = $TIMEOUT", "", "",
                 "@dataclass(frozen=True)", "class $ERecord:", "    id: str", "    name: str", "    updated_at: str",
                 "", "",
                 "def fetch_$es(client: httpx.Client, *, limit: int = PAGE_SIZE) -> list[$ERecord]:",

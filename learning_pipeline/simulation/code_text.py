@@ -8,6 +8,18 @@ from __future__ import annotations
 
 
 N_CODE_LATENTS = 14
+# Per-file choices substituted into the templates (before the entity names).
+CODE_TUNABLES: dict[str, tuple] = {
+    "$PAGE": (10, 12, 20, 24, 25, 30, 50),
+    "$SORT": ("updatedAt", "createdAt", "name", "rank", "dueAt"),
+    "$BULK": (50, 100, 200, 500),
+    "$RETRIES": (1, 2, 3),
+    "$DELAY": (150, 200, 250, 300, 400, 500),
+    "$MAXPAGE": (50, 100, 200),
+    "$TIMEOUT": ("5.0", "10.0", "15.0", "30.0"),
+    "$BREAK": (36, 40, 48, 56),
+    "$MS": (120, 140, 160, 180, 200),
+}
 
 
 def defects(latents: list[float], quality: float) -> list[bool]:

@@ -21,7 +21,7 @@ def code_tsx(d: list[bool], names: dict[str, str], salt: int) -> str:
         out += ["interface $CProps {", "  title: string;", "  pageSize?: number;",
                 "  onSelect?: (item: $E) => void;", "}", ""]
     if not d[10]:
-        out += ["const DEFAULT_PAGE_SIZE = 20;", ""]
+        out += ["const DEFAULT_PAGE_SIZE = $PAGE;", ""]
     if d[9]:
         # one very long function: field-by-field copying with magic numbers
         out += ["function processData(d: any) {", "  let result: any = {}"]
@@ -34,7 +34,7 @@ def code_tsx(d: list[bool], names: dict[str, str], salt: int) -> str:
                 "  return result", "}", ""]
     else:
         out += ["function byRecent(a: $E, b: $E): number {",
-                "  return b.updatedAt.localeCompare(a.updatedAt);", "}", ""]
+                "  return b.$SORT.localeCompare(a.$SORT);", "}", ""]
     if not d[1]:
         out += ["function use$Es(pageSize: number) {",
                 "  const [items, setItems] = useState<$E[]>([]);",
@@ -67,13 +67,13 @@ def code_tsx(d: list[bool], names: dict[str, str], salt: int) -> str:
         out += ["  useEffect(() => {"]
         if d[2]:
             out += ["    try {",
-                    "      axios.get('http://localhost:3001/api/$es?limit=50').then((res) => {",
+                    "      axios.get('http://localhost:3001/api/$es?limit=$BULK').then((res) => {",
                     "        setData(res.data)" + ("" if not d[4] else "; console.log('got', res.data.length)"),
                     "        setLoading(false)",
                     "      })",
                     "    } catch {}"]
         else:
-            out += ["    fetch('/api/$es?limit=50')",
+            out += ["    fetch('/api/$es?limit=$BULK')",
                     "      .then((res) => res.json())",
                     "      .then((json) => { setData(json); setLoading(false) })"]
             if d[7]:

@@ -59,6 +59,9 @@ def truth_document(truth: TruthRecord, builds: int, seed: int, days: int, end_da
                    "bad_line_rate": bad_line_rate, "secret_rate": secret_rate},
         "window": {"start": iso(start_ms), "end": iso(end_ms)},
         "rules": {
+            "design_choice": ("a design is slop (the generic AI look) or composed for its soul: each of fonts, palette "
+                              "(canvas and hues), motion (tempo, easing, names) and layout fits when drawn from the "
+                              "soul's profile (souls), else from another soul's; true_scores follow the fits"),
             "decision_option": ("an option is two or three clauses, each affirming or ruling out a concept of the "
                                 "decision type's family (decision_concepts); it is 'good' when every clause affirms a "
                                 "helpful concept or rules out a harmful one, 'bad' when every clause does the opposite"),

@@ -75,9 +75,12 @@ class World:
             "souls": {
                 soul: {
                     "fitting_fonts": spec["fonts"],
-                    "fitting_palettes": spec["palettes"],
-                    "fitting_motion": [{"name": n, "timing": t, "easing": e} for n, t, e in spec["motion"]],
-                    "grid": spec["grid"],
+                    "canvas": "dark" if spec["dark"] else "light",
+                    "palette_hues_deg": list(spec["hues"]),
+                    "motion_tempo_ms": list(spec["tempo_ms"]),
+                    "motion_playful": spec["playful"],
+                    "fitting_motion": list(spec["motion"]),
+                    "fitting_grid": [list(part) for part in spec["grid"]],
                 }
                 for soul, spec in SOULS.items()
             },

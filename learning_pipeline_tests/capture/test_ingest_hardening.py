@@ -15,7 +15,7 @@ from learning_pipeline.capture.assets import capture_traces, decision_traces
 from learning_pipeline.capture.ingest import ingest_path, sniff
 from learning_pipeline.capture.landing import LandingZone
 from learning_pipeline.capture.processing import QUARANTINE_TABLE, process_partition
-from learning_pipeline.capture.simulator import simulate
+from learning_pipeline.simulation import simulate
 from learning_pipeline.cli import main, status_report
 from learning_pipeline_tests.conftest import decision, envelope, write_jsonl
 
@@ -234,3 +234,12 @@ def test_concurrent_ingests_of_the_same_content_land_it_once(tmp_path):
     zone = LandingZone(root)
     stored = sum(len(p.read_text().splitlines()) for d in zone.partitions() for p in zone.files(d))
     assert stored == 300
+
+
+def test_a_file_dropped_into_the_landing_zone_by_hand_is_redacted_by_processing(learning_home):
+    folder = learning_home.landing().partition_dir(DAY)
+    folder.mkdir(parents=True)
+    (folder / "by_hand.jsonl").write_bytes(envelope("decision", **decision("hand", reasoning=f"key {AWS}")) + b"\n")
+    stats = _process(learning_home, DAY)[DAY]
+    assert stats.accepted == 1 and stats.redactions["aws_access_key"] == 1
+    assert AWS not in _every_stored_text(learning_home.lake().root)

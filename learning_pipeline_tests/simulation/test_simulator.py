@@ -233,10 +233,10 @@ def test_hidden_code_quality_shows_in_the_code_text(sim):
             smells.append(-len(CODE_SMELLS.findall(version["code"])))
     assert len(qs) > 300
     assert _spearman(qs, smells) > 0.5
-    # ... and the reported trajectory tracks it too (with noise)
+    # ... and the reported trajectory tracks it as a self-assessment does: clearly, not closely
     reported = [(quality[(d["artifactId"], i + 1)], p["codeQualityScore"])
                 for _, d in _of_kind(good, "code_artifact") for i, p in enumerate(d["qualityTrajectory"])]
-    assert _spearman(*zip(*reported)) > 0.7
+    assert 0.45 < _spearman(*zip(*reported)) < 0.8
 
 
 def test_the_builder_gets_better_over_time(sim):
@@ -327,8 +327,15 @@ def test_design_choices_reflect_soul_fit_and_slop(sim):
             raw = base64.b64decode(uri.removeprefix("data:image/png;base64,"))
             assert raw.startswith(b"\x89PNG\r\n\x1a\n") and 100 < len(raw) < 2000
             shots += 1
-    assert slop_scores and fit_scores and max(slop_scores) < min(fit_scores)
+    # the builder's own scores are self-assessments: they lean the right way, with overlap
+    assert slop_scores and fit_scores and np.mean(slop_scores) < np.mean(fit_scores) - 8
+    assert min(fit_scores) < max(slop_scores)
     assert shots > 0
+    # and its flags are wrong a fair share of the time (mostly flattering)
+    flags = [(d["motionLanguage"].get("matchesSoul"), hidden[d["choiceId"]]["motion_fit"])
+             for _, d in _of_kind(good, "design_choice") if isinstance(d.get("motionLanguage"), dict)]
+    wrong = sum(said != true for said, true in flags) / len(flags)
+    assert 0.1 < wrong < 0.45
 
 
 def test_planted_secrets_are_in_the_recorded_lines_only(sim):
