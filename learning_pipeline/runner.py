@@ -291,3 +291,11 @@ def train_ready_models(defs: dg.Definitions, instance: dg.DagsterInstance, run_c
     if requests:
         # The registry changed: record its new state in the catalog, as the UI's automation does.
         defs.resolve_job_def("registry_observation_job").execute_in_process(instance=instance, run_config=QUIET_LOGS, raise_on_error=False)
+
+
+def materialize_stages(defs: dg.Definitions, instance: dg.DagsterInstance, partitions_with_data: list[str],
+                       selection: list[str] | None = None, changed_inputs: dict[dg.AssetKey, set[str]] | None = None,
+                       force: bool = False):
+    """Plan what is stale and materialize it: yields (run, result) per run, as `materialize_runs`."""
+    plan = stale_partitions(defs, instance, partitions_with_data, selection, changed_inputs, force=force)
+    yield from materialize_runs(defs, instance, plan_runs(defs, plan, selection))
