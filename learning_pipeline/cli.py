@@ -532,12 +532,14 @@ def cmd_demo(args) -> int:
     batches = split_by_day(out, cut, folder / "traces-earlier-days.jsonl.gz", folder / "traces-later-days.jsonl.gz")
     print(f"    delivered in two batches: days before {cut} ({batches[0].lines} lines), then from {cut} on "
           f"({batches[1].lines} lines)")
-    threshold = demo.training_threshold
+    configured = EvolutionConfig().preference_threshold
+    threshold = demo.training_threshold or configured
     run_config = {"ops": {"training_batches": {"config": {"min_new_pairs": threshold}},
                           "shadow_adapter": {"config": {"max_steps": demo.max_training_steps}}}}
-    print(f"    demo settings: a model trains when {threshold} new training pairs await it (the configured "
-          f"threshold is {EvolutionConfig().preference_threshold}; this small world would not let builder-coder "
-          f"reach it twice), and a training run takes at most {demo.max_training_steps} steps, to stay a few minutes on a laptop")
+    print(f"    a model trains when {threshold} new training pairs await it"
+          + (f" (a demo setting: the configured threshold is {configured}, which this small world would not let "
+             f"builder-coder reach twice)" if threshold != configured else " (the configured threshold)")
+          + f"; a demo training run takes at most {demo.max_training_steps} steps, to stay a few minutes on a laptop")
     report: dict = {}
     for cycle, batch in enumerate(batches, start=1):
         print(f"\n2/3 cycle {cycle}: ingesting {batch.path.name} ({batch.first_day} .. {batch.last_day}) ...")
@@ -551,7 +553,7 @@ def cmd_demo(args) -> int:
         report = status_report(settings)
         print(f"    cycle {cycle}: preference pairs now {report['preference_pairs']}")
         print(f"3/3 cycle {cycle}: training the shadow models whose new pairs reached the threshold ...")
-        if not train_models(quiet=False, run_config=run_config, threshold=threshold):
+        if not train_models(quiet=False, run_config=run_config, threshold=demo.training_threshold):
             print("a training run failed; see the errors above", file=sys.stderr)
             return 1
     print("\nWhat the pipeline holds now:")

@@ -88,11 +88,11 @@ class DemoConfig:
     days: int = 30
     seed: int = 7
     first_batch_share: float = 0.5  # the first half of the days lands first, the rest later
-    # The demo's training threshold, below the public EvolutionConfig.preference_threshold (500)
-    # and printed as such: 400 simulated builds yield about 650 code + error-fix training pairs
-    # (the architecture domain about ten times more), so at 500 builder-coder could not train
-    # twice, and a world large enough for that would not run in a few minutes on two cores.
-    training_threshold: int = 200
+    # The demo's training threshold when it must differ from the public
+    # EvolutionConfig.preference_threshold (None: the public one); the demo prints it. 400
+    # simulated builds yield about 600 code + error-fix training pairs per half of the days
+    # (seeds 7 and 11; architecture about 1,700), so builder-coder's second cycle is the tight one.
+    training_threshold: int | None = 200
     # Training steps per run, so the demo stays a few minutes on two CPU cores: each step sees a
     # batch_size sample of the new pairs (+ replay); more pairs than steps * batch_size are
     # sampled, not all seen.
