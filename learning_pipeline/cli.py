@@ -470,6 +470,76 @@ def print_meta_summary(settings: LearningSettings) -> None:
         print(f"    {hit['name'][:90]}  similarity {hit['similarity']:.2f}, success {hit['successRate']:.2f}")
 
 
+def _print_json_or(answer: dict, as_json: bool, lines) -> None:
+    if as_json:
+        print(json.dumps(answer, indent=2))
+    else:
+        for line in lines(answer):
+            print(line)
+
+
+def _success_lines(answer: dict | None) -> list[str]:
+    if answer is None:
+        return ["success: no predictor trained yet"]
+    verdict = "intervene" if answer["intervene"] else "on track"
+    lines = [f"first-attempt success {answer['probability']:.2f} ({verdict}; threshold {answer['threshold']})"]
+    lines += [f"    {s['signal']} = {s['value']}: {s['effect']:+.3f}" for s in answer["topSignals"]]
+    return lines
+
+
+def cmd_predict(args) -> int:
+    from learning_pipeline.meta.guidance import GuidanceError, predict_success, read_trace_lines
+
+    try:
+        answer = predict_success(_settings(), read_trace_lines(Path(args.traces)), args.build_id)
+    except GuidanceError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    _print_json_or(answer, args.json, _success_lines)
+    return 0
+
+
+def cmd_guide(args) -> int:
+    from learning_pipeline.meta.guidance import GuidanceError, guide
+    from learning_pipeline.meta.service import PatternLibraryError
+
+    try:
+        request = json.loads(Path(args.context).read_text(encoding="utf-8"))
+        answer = guide(_settings(), request)
+    except OSError as err:
+        print(f"error: {args.context}: cannot read ({err.strerror})", file=sys.stderr)
+        return 2
+    except json.JSONDecodeError as err:
+        print(f"error: {args.context}: line {err.lineno}: invalid JSON ({err.msg})", file=sys.stderr)
+        return 2
+    except (GuidanceError, PatternLibraryError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    def lines(a: dict) -> list[str]:
+        out = [f"{d}: {r['strategy']} (posterior mean {r['posteriorMean']:.2f}{', exploratory' if r['exploratory'] else ''})"
+               for d, r in a["strategies"].items()] or ["strategies: none learned yet"]
+        out += [f"pattern [{p['category']}] {p['name'][:90]} (similarity {p['similarity']:.2f})" for p in a["patterns"]] or ["patterns: none relevant enough"]
+        return out + _success_lines(a["success"])
+
+    _print_json_or(answer, args.json, lines)
+    return 0
+
+
+def print_predictor_summary(settings: LearningSettings) -> None:
+    """The demo's view of the success predictor: held-out figures against the base rate."""
+    from learning_pipeline.meta.guidance import load_predictor
+
+    predictor = load_predictor(settings)
+    if predictor is None:
+        print("\nSuccess predictor: not trained (too few labelled builds)")
+        return
+    f = predictor.evaluation
+    print(f"\nSuccess predictor (fit on {f['train_builds']} earlier builds, scored on the {f['test_builds']} later ones):")
+    for name, label in (("model", "early signals"), ("trivial", "error count only"), ("base_rate", "base rate")):
+        print(f"  {label:<16} AUC {f[name]['auc']:.3f}  Brier {f[name]['brier']:.4f}  ECE {f[name]['ece']:.4f}")
+
+
 # -- demo ----------------------------------------------------------------------------------------
 def cmd_demo(args) -> int:
     from learning_pipeline.capture.ingest import ingest_path
@@ -501,6 +571,7 @@ def cmd_demo(args) -> int:
     print(f"  judgments:         {report['judgments']['by_status']}, mean overall {report['judgments']['mean_overall_by_judge']}")
     print(f"  preference pairs:  {report['preference_pairs']}")
     print_meta_summary(settings)
+    print_predictor_summary(settings)
     print("\nOpen the Dagster UI (lineage, metadata, checks, reruns) over the same data with:  make ui")
     return 0
 
@@ -582,6 +653,15 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_strategies)
 
+    p = sub.add_parser("predict", help="probability of first-attempt success from a build's traces so far")
+    p.add_argument("--traces", required=True, help="the build's traces so far (JSONL, wire format)")
+    p.add_argument("--build-id", default=None)
+    p.add_argument("--json", action="store_true", help="print the /predict/success answer")
+    p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("guide", help="what the builder should inject: strategies, patterns, success prediction")
+    p.add_argument("--context", required=True, help="a JSON file shaped as the POST /guidance body")
+    p.add_argument("--json", action="store_true", help="print the /guidance answer")
+    p.set_defaults(func=cmd_guide)
     p = sub.add_parser("status", help="counts per table, quarantine, redactions, the registry, promoted models, last runs")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
