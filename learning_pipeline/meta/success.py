@@ -66,7 +66,7 @@ def scores(y: np.ndarray, p: np.ndarray, bins: int) -> dict:
 
 def _calibrated(n: int, config: MetaConfig, columns: int) -> CalibratedClassifierCV:
     method = "isotonic" if n >= config.isotonic_min_builds else "sigmoid"
-    base = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
+    base = make_pipeline(StandardScaler(), LogisticRegression(C=config.predictor_regularization, max_iter=1000))
     return CalibratedClassifierCV(base, method=method, cv=3)
 
 
