@@ -65,6 +65,7 @@ class DPOTrainingConfig:
     seed: int = 0
     gradient_accumulation_steps: int = 1
     qlora: bool = True  # 4-bit base weights (QLoRA) when a GPU and bitsandbytes are present
+    shuffle: bool = True  # False: pairs are seen in the order given (a curriculum, easiest first)
 
 
 @dataclass(frozen=True)
