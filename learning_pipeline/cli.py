@@ -163,6 +163,7 @@ def status_report(settings: LearningSettings) -> dict:
     from learning_pipeline.capture.processing import QUARANTINE_TABLE, STATS_TABLE
     from learning_pipeline.capture.redaction import SECRET_KINDS
     from learning_pipeline.lake import Lake
+    from learning_pipeline.preferences.pairs import flagged_by_reason
     from learning_pipeline.run_history import last_runs
     from learning_pipeline.training.registry_report import registry_summary
 
@@ -198,6 +199,8 @@ def status_report(settings: LearningSettings) -> dict:
         "preference_pairs": {
             f"{d}/{s}": n for d, s, n in pairs.group_by("domain", "split").len().sort("domain", "split").iter_rows()
         } if pairs.height else {},
+        # Pairs whose chosen side reads like prompt injection: kept out of training, for review.
+        "flagged_pairs": flagged_by_reason(pairs),
         "capture": _capture_counts(stats, tables, quarantine.height),
         "registry": registry,
         "promoted_models": {name: m["champion"] for name, m in registry.items() if m["champion"] is not None},
@@ -239,6 +242,8 @@ def cmd_status(args) -> int:
     print(f"redactions: {report['redactions']['total']} {report['redactions']['by_kind']}")
     print(f"judgments: {report['judgments']['by_status']}  mean overall: {report['judgments']['mean_overall_by_judge']}")
     print(f"preference pairs (domain/split): {report['preference_pairs']}")
+    if report["flagged_pairs"]:
+        print(f"pairs flagged for review, never trained: {report['flagged_pairs']}")
     print("registry:")
     for name, model in report["registry"].items():
         champion = (f"champion v{model['champion']}" + (f" (eval {model['champion_eval_score']:.3f})" if model["champion_eval_score"] is not None else "")
@@ -364,26 +369,26 @@ def _check_output_path(raw: str) -> None:
 
 # -- export-pairs --------------------------------------------------------------------------------
 def cmd_export_pairs(args) -> int:
-    import polars as pl
-
     from learning_pipeline.lake import Lake
-    from learning_pipeline.preferences.export import SecretInExportError, write_export
+    from learning_pipeline.preferences.export import SecretInExportError, select_split, write_export
 
     _check_output_path(args.out)
     pairs = Lake(_settings().lake_dir).read("preference_pairs")
     if pairs.height == 0:
         print("no preference pairs yet: run `learning-pipeline run` first", file=sys.stderr)
         return 2
-    if not args.include_held_out:
-        pairs = pairs.filter(pl.col("split") == "train")
+    split = "all" if args.include_held_out else args.split
+    selected = select_split(pairs, split, args.format)
     try:
-        written = write_export(pairs, args.format, Path(args.out))
+        written = write_export(selected, args.format, Path(args.out))
     except SecretInExportError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except OSError as err:  # the temporary file beside it is an implementation detail: name the user's path
         raise ConfigError(f"--out {args.out}: cannot be written ({err.strerror or err})") from None
-    print(f"{written} pairs ({args.format}) -> {args.out}")
+    left_out = 0 if split == "all" and args.format == "jsonl" else int((pairs.get_column("split") == "flagged").sum())
+    note = f"; {left_out} pairs flagged for review (prompt injection) left out" if left_out else ""
+    print(f"{written} pairs ({args.format}, split {split}) -> {args.out}{note}")
     return 0
 
 
@@ -619,7 +624,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("export-pairs", help="export preference pairs for training (TRL) or with provenance (jsonl)")
     p.add_argument("--format", choices=["trl", "jsonl"], default="trl")
     p.add_argument("--out", required=True)
-    p.add_argument("--include-held-out", action="store_true", help="also export the held-out split (never for training)")
+    p.add_argument("--split", choices=["train", "held_out", "all"], default="train",
+                   help="which pairs: the training split (default), the held-out split (never for training), or all")
+    p.add_argument("--include-held-out", action="store_true", help=argparse.SUPPRESS)  # the old spelling of --split all
     p.set_defaults(func=cmd_export_pairs)
 
     p = sub.add_parser("train", help="train, evaluate and promote every shadow model whose new pairs reached the threshold")

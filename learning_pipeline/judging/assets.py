@@ -1,8 +1,6 @@
 """Judging-layer assets: daily judgments through the ledger, and pairwise code comparisons."""
 
-import datetime as dt
 import hashlib
-import json
 
 import dagster as dg
 import polars as pl
@@ -10,7 +8,18 @@ import polars as pl
 from learning_pipeline.capture.processing import read_traces
 from learning_pipeline.judging import items as judge_items_of
 from learning_pipeline.judging.backends import combined_version
-from learning_pipeline.judging.judgments import JUDGMENTS_TABLE, judge_items, score_summary, JudgingReport
+from learning_pipeline.judging.judgments import (
+    COMPARISON_LEDGER,
+    COMPARISON_LEDGER_SCHEMA,
+    COMPARISON_SCHEMA,
+    COMPARISONS_TABLE,
+    JUDGMENTS_TABLE,
+    ComparisonReport,
+    JudgingReport,
+    compare_versions,
+    judge_items,
+    score_summary,
+)
 from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA, JudgmentLedger
 from learning_pipeline.judging.resources import JudgeResource
 from learning_pipeline.judging.rubrics import JUDGE_TYPES
@@ -18,32 +27,8 @@ from learning_pipeline.metadata import markdown_preview, table_schema_metadata
 from learning_pipeline.partitions import daily_partitions
 from learning_pipeline.resources import LearningHome
 
-COMPARISONS_TABLE = "code_version_comparisons"
-COMPARISON_LEDGER = "comparison_ledger"
-COMPARISON_LEDGER_SCHEMA = {
-    "content_hash": pl.String,  # of (prompt, A, B)
-    "judge_version": pl.String,
-    "status": pl.String,
-    "winner": pl.String,
-    "position_consistent": pl.Boolean,
-    "confidence": pl.Float64,
-    "reasoning": pl.String,
-    "error": pl.String,
-    "judged_at": pl.Datetime("us", "UTC"),
-}
-COMPARISON_SCHEMA = {
-    "artifact_id": pl.String,
-    "build_id": pl.String,
-    "file_path": pl.String,
-    "version_a": pl.Int64,
-    "version_b": pl.Int64,
-    "winner": pl.String,  # "A" (earlier version), "B" (later version) or "tie"
-    "position_consistent": pl.Boolean,
-    "confidence": pl.Float64,
-    "reasoning": pl.String,
-    "judge_version": pl.String,
-    "error": pl.String,
-}
+# Kept importable from here: the schemas are part of the layer's table contract.
+__all__ = ["COMPARISONS_TABLE", "COMPARISON_LEDGER", "COMPARISON_LEDGER_SCHEMA", "COMPARISON_SCHEMA", "build_judging_assets", "day_items"]
 
 
 def _read(lake, kind: str, partition: str) -> pl.DataFrame:
@@ -59,32 +44,12 @@ def day_items(lake, partition: str):
     )
 
 
-def _compare_through_ledger(backend, ledger: JudgmentLedger, version: str, pairs: list[tuple[str, str, str]]) -> pl.DataFrame:
-    """Comparisons already made by this judge version come from the ledger; only new ones are asked."""
-    hashes = [hashlib.sha256("\x1f".join(p).encode()).hexdigest()[:32] for p in pairs]
-    keys = pl.DataFrame({"content_hash": hashes, "judge_version": [version] * len(hashes)}, schema={"content_hash": pl.String, "judge_version": pl.String})
-    known = {row["content_hash"]: row for row in ledger.answers(keys).iter_rows(named=True)}
-    todo = {h: p for h, p in zip(hashes, pairs) if h not in known}
-    fresh, _ = backend.compare_many(list(todo.values()), "code_quality") if todo else ([], 1.0)
-    now = dt.datetime.now(dt.timezone.utc)
-    new_rows = [
-        {"content_hash": h, "judge_version": version, "status": "failed" if r.error else "ok", "winner": r.winner,
-         "position_consistent": r.position_consistent, "confidence": r.confidence, "reasoning": r.reasoning,
-         "error": r.error, "judged_at": now}
-        for h, r in zip(todo, fresh)
-    ]
-    ledger.record(pl.DataFrame(new_rows, schema=COMPARISON_LEDGER_SCHEMA))
-    answers = {**known, **{row["content_hash"]: row for row in new_rows}}
-    return pl.DataFrame(
-        [{**answers[h], "from_ledger": h in known} for h in hashes],
-        schema={**COMPARISON_LEDGER_SCHEMA, "from_ledger": pl.Boolean},
-    )
-
-
 def build_judging_assets(judge_resource: JudgeResource) -> list:
     """The assets, with the configured judges' combined judge_version as code_version: changing a
     prompt, a rubric weight, the model or a heuristic rule marks every partition stale."""
     judge_version = combined_version(judge_resource.build(), JUDGE_TYPES)
+    # The comparisons also change when what a row records changes (status, the content key).
+    comparisons_version = hashlib.sha256(f"{judge_version}|{sorted(COMPARISON_SCHEMA)}".encode()).hexdigest()[:16]
 
     @dg.asset(
         name=JUDGMENTS_TABLE,
@@ -149,53 +114,40 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
         kinds={"parquet", "polars"},
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        code_version=judge_version,
+        code_version=comparisons_version,
         deps=["raw_code_artifacts"],
         metadata={"dagster/column_schema": table_schema_metadata(COMPARISON_SCHEMA)},
         description="Consecutive versions of each code artifact compared pairwise, asked in both orders; "
-        "a winner only when both orders agree.",
+        "a winner only when both orders agree. The agreed winners are the code preference pairs; a "
+        "comparison that failed is stored as failed (not as a tie) and asked again on the next run.",
     )
     def code_version_comparisons(context: dg.AssetExecutionContext, learning_home: LearningHome, judge: JudgeResource) -> dg.MaterializeResult:
         lake = learning_home.lake()
         backend = judge.build()
         version = backend.judge_version("code_quality")
         ledger = JudgmentLedger(lake, COMPARISON_LEDGER, COMPARISON_LEDGER_SCHEMA)
-        frames, consistent, compared, asked = [], 0, 0, 0
+        total, rows = ComparisonReport(), 0
         for partition in context.partition_keys:
-            rows, pairs = [], []
-            for artifact in _read(lake, "code_artifact", partition).iter_rows(named=True):
-                versions = json.loads(artifact["versions"] or "[]")
-                for before, after in zip(versions, versions[1:]):
-                    prompt = f"Which version of {artifact['file_path']} is better code?"
-                    pairs.append((prompt, before.get("code", ""), after.get("code", "")))
-                    rows.append((artifact, before.get("version"), after.get("version")))
-            results = _compare_through_ledger(backend, ledger, version, pairs)
-            asked += results.filter(~pl.col("from_ledger")).get_column("content_hash").n_unique() if results.height else 0
-            frame = pl.DataFrame(
-                [
-                    {
-                        "artifact_id": a["artifact_id"], "build_id": a["build_id"], "file_path": a["file_path"],
-                        "version_a": va, "version_b": vb, "winner": r["winner"], "position_consistent": r["position_consistent"],
-                        "confidence": r["confidence"], "reasoning": r["reasoning"], "judge_version": version, "error": r["error"],
-                    }
-                    for (a, va, vb), r in zip(rows, results.iter_rows(named=True))
-                ],
-                schema=COMPARISON_SCHEMA,
-            )
+            frame, report = compare_versions(_read(lake, "code_artifact", partition), backend, ledger, version)
             lake.write(COMPARISONS_TABLE, frame, partition)
-            frames.append(frame)
-            answered = frame.filter(pl.col("error").is_null())
-            compared += answered.height
-            consistent += int(answered.get_column("position_consistent").sum() or 0)
-        all_rows = pl.concat(frames) if frames else pl.DataFrame(schema=COMPARISON_SCHEMA)
-        winners = all_rows.get_column("winner").value_counts().to_dicts() if all_rows.height else []
+            rows += frame.height
+            total.compared += report.compared
+            total.asked_now += report.asked_now
+            total.by_status.update(report.by_status)
+            total.consistent += report.consistent
+            total.winners.update(report.winners)
+            total.failures += report.failures
+        for failure in total.failures[:20]:
+            context.log.warning(f"comparison failed (kept, retried next run): {failure}")
         return dg.MaterializeResult(
             metadata={
-                "dagster/row_count": all_rows.height,
-                "compared_now": asked,
-                "failed": all_rows.height - compared,
-                "position_consistency_rate": round(consistent / compared, 4) if compared else 1.0,
-                "winners": dg.MetadataValue.json({w["winner"]: w["count"] for w in winners}),
+                "dagster/row_count": rows,
+                "compared_now": total.asked_now,
+                "ok": total.by_status.get("ok", 0),
+                "failed": total.by_status.get("failed", 0),
+                "deferred_by_budget": total.by_status.get("deferred", 0),
+                "position_consistency_rate": total.position_consistency_rate,
+                "winners": dg.MetadataValue.json(dict(total.winners)),
                 "judge_version": version,
             }
         )

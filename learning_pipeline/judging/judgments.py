@@ -1,7 +1,11 @@
-"""Judge one day's items through the ledger: answer what is known, judge only what is new."""
+"""Judge one day's items, and compare its consecutive code versions, through the ledgers: answer
+what is known, judge only what is new, and ask again what failed."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
@@ -90,3 +94,108 @@ def score_summary(day: pl.DataFrame) -> dict[str, float]:
         return {}
     means = ok.group_by("judge_type").agg(pl.col("overall").mean()).sort("judge_type")
     return {f"mean_{t}": round(v, 2) for t, v in means.iter_rows()}
+
+
+# -- pairwise comparisons of consecutive code versions ---------------------------------------------
+COMPARISONS_TABLE = "code_version_comparisons"
+COMPARISON_LEDGER = "comparison_ledger"
+COMPARISON_LEDGER_SCHEMA: dict[str, pl.DataType] = {
+    "content_hash": pl.String,  # comparison_hash(prompt, A, B)
+    "judge_version": pl.String,
+    "status": pl.String,  # ok | failed | deferred; only ok answers are served again, the rest are retried
+    "winner": pl.String,  # A | B | tie; null unless ok
+    "position_consistent": pl.Boolean,
+    "confidence": pl.Float64,
+    "reasoning": pl.String,
+    "error": pl.String,
+    "judged_at": pl.Datetime("us", "UTC"),
+}
+COMPARISON_SCHEMA: dict[str, pl.DataType] = {
+    "artifact_id": pl.String,
+    "build_id": pl.String,
+    "file_path": pl.String,
+    "version_a": pl.Int64,  # the earlier version
+    "version_b": pl.Int64,  # the later version
+    "content_hash": pl.String,  # what the verdict is about: comparison_hash(prompt, code A, code B)
+    "status": pl.String,  # ok | failed | deferred (no answer yet: asked again on the next run)
+    "winner": pl.String,  # "A", "B", "tie" (both orders agreed on no winner, or disagreed); null unless ok
+    "position_consistent": pl.Boolean,
+    "confidence": pl.Float64,
+    "reasoning": pl.String,
+    "judge_version": pl.String,
+    "error": pl.String,
+}
+
+
+def comparison_prompt(file_path: str | None) -> str:
+    return f"Which version of {file_path} is better code?"
+
+
+def comparison_hash(prompt: str, a: str, b: str) -> str:
+    """The key of one comparison: the pair-generation rule finds a verdict by the exact code it is about."""
+    return hashlib.sha256("\x1f".join((prompt, a or "", b or "")).encode()).hexdigest()[:32]
+
+
+@dataclass
+class ComparisonReport:
+    compared: int = 0  # rows (consecutive version pairs)
+    asked_now: int = 0  # distinct comparisons sent to the judge in this run
+    by_status: Counter = field(default_factory=Counter)
+    consistent: int = 0  # answered comparisons whose verdict held when the order was swapped
+    winners: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def position_consistency_rate(self) -> float:
+        answered = self.by_status.get("ok", 0)
+        return round(self.consistent / answered, 4) if answered else 1.0
+
+
+def compare_versions(artifacts: pl.DataFrame, judge: Judge, ledger: JudgmentLedger, version: str) -> tuple[pl.DataFrame, ComparisonReport]:
+    """Every two consecutive versions of each artifact, compared in both orders: answered from the
+    ledger when this judge version already compared this exact code, else asked now (and the
+    answer, whatever its status, recorded)."""
+    rows, pairs = [], []
+    for artifact in artifacts.iter_rows(named=True):
+        versions = json.loads(artifact["versions"] or "[]")
+        prompt = comparison_prompt(artifact["file_path"])
+        for before, after in zip(versions, versions[1:]):
+            pairs.append((prompt, before.get("code", ""), after.get("code", "")))
+            rows.append((artifact, before.get("version"), after.get("version")))
+    report = ComparisonReport(compared=len(pairs))
+    if not pairs:
+        return pl.DataFrame(schema=COMPARISON_SCHEMA), report
+    hashes = [comparison_hash(*p) for p in pairs]
+    keys = pl.DataFrame({"content_hash": hashes, "judge_version": [version] * len(hashes)})
+    known = {row["content_hash"]: row for row in ledger.answers(keys).iter_rows(named=True)}
+    todo = {h: p for h, p in zip(hashes, pairs) if h not in known}
+    fresh, _ = judge.compare_many(list(todo.values()), "code_quality") if todo else ([], 1.0)
+    now = dt.datetime.now(dt.timezone.utc)
+    new_rows = {
+        h: {"content_hash": h, "judge_version": version, "status": r.status,
+            "winner": r.winner if r.status == "ok" else None,
+            "position_consistent": r.position_consistent if r.status == "ok" else None,
+            "confidence": r.confidence if r.status == "ok" else None, "reasoning": r.reasoning, "error": r.error,
+            "judged_at": now}
+        for h, r in zip(todo, fresh)
+    }
+    ledger.record(pl.DataFrame(list(new_rows.values()), schema=COMPARISON_LEDGER_SCHEMA))
+    report.asked_now = len(new_rows)
+    answers = {**known, **new_rows}
+    frame = pl.DataFrame(
+        [
+            {"artifact_id": a["artifact_id"], "build_id": a["build_id"], "file_path": a["file_path"], "version_a": va,
+             "version_b": vb, "judge_version": version,
+             **{k: answers[h][k] for k in ("content_hash", "status", "winner", "position_consistent", "confidence",
+                                           "reasoning", "error")}}
+            for (a, va, vb), h in zip(rows, hashes)
+        ],
+        schema=COMPARISON_SCHEMA,
+    )
+    report.by_status = Counter(frame.get_column("status").to_list())
+    answered = frame.filter(pl.col("status") == "ok")
+    report.consistent = int(answered.get_column("position_consistent").sum() or 0)
+    report.winners = Counter(answered.get_column("winner").to_list())
+    report.failures = [f"{r['artifact_id']} v{r['version_a']}->v{r['version_b']}: {r['error']}"
+                       for r in frame.filter(pl.col("status") != "ok").iter_rows(named=True)]
+    return frame, report

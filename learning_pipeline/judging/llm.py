@@ -530,8 +530,8 @@ class LLMJudge:
             self._ask_pair(prompt, a, b, rubric), self._ask_pair(prompt, b, a, rubric)
         )
         for exchange in (forward, backward):
-            if exchange.status != "ok":  # failed, or deferred by the budget: no preference known
-                return PairwiseResult("tie", position_consistent=False, error=exchange.error)
+            if exchange.status != "ok":  # failed, or deferred by the budget: no answer, asked again next run
+                return PairwiseResult(None, position_consistent=False, error=exchange.error, status=exchange.status)
         first: PairwiseVerdict = forward.parsed  # type: ignore[assignment]
         second: PairwiseVerdict = backward.parsed  # type: ignore[assignment]
         swapped_back = {"A": "B", "B": "A", "tie": "tie"}[second.winner]
@@ -551,7 +551,11 @@ class LLMJudge:
 
         async def compare(prompt: str, a: str, b: str) -> PairwiseResult:
             async with admission:
-                return await self.acompare(prompt, a, b, judge_type)
+                try:
+                    return await self.acompare(prompt, a, b, judge_type)
+                except Exception as exc:  # one odd pair must not sink the other comparisons of the run
+                    return PairwiseResult(None, position_consistent=False, status="failed",
+                                          error=f"unexpected error: {type(exc).__name__}: {exc}")
 
         results = list(await asyncio.gather(*(compare(p, a, b) for p, a, b in pairs)))
         # a comparison that failed (or was deferred) says nothing about position bias

@@ -71,12 +71,15 @@ class Judgment:
 
 @dataclass
 class PairwiseResult:
-    """A vs B for the same prompt, asked in both orders: a winner only when both orders agree."""
+    """A vs B for the same prompt, asked in both orders: a winner only when both orders agree.
+    A comparison that could not be made (`status` failed or deferred) has no winner at all,
+    never a "tie": a tie is an answer, a failure is the lack of one, and is asked again."""
 
-    winner: Literal["A", "B", "tie"]
+    winner: Literal["A", "B", "tie"] | None
     position_consistent: bool  # both orders named the same underlying side (or both said tie)
     confidence: float = 0.0
     reasoning: str = ""
     first_order: str = ""  # what the judge said with A shown first
     second_order: str = ""  # what it said with B shown first (mapped back to A/B)
     error: str | None = None
+    status: Status = "ok"

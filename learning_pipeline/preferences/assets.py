@@ -7,19 +7,20 @@ import polars as pl
 
 from learning_pipeline.capture.processing import read_traces
 from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig
+from learning_pipeline.judging.judgments import COMPARISON_SCHEMA, COMPARISONS_TABLE
 from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA
 from learning_pipeline.lake import atomic_write_bytes
 from learning_pipeline.metadata import markdown_preview, table_schema_metadata
 from learning_pipeline.preferences import checks
 from learning_pipeline.preferences.export import export_lines
-from learning_pipeline.preferences.pairs import PAIR_SCHEMA, PairRules, generate_pairs
-from learning_pipeline.preferences.training_ledger import held_pair_ids, new_pairs, record_consumption
+from learning_pipeline.preferences.pairs import PAIR_TABLE_SCHEMA, PairRules, generate_pairs
+from learning_pipeline.preferences.split import HELD_OUT, training_pairs
+from learning_pipeline.preferences.training_ledger import BATCHES_TABLE, held_pair_ids, new_pairs, record_consumption
 from learning_pipeline.resources import LearningHome
 from learning_pipeline.training.model_lock import ModelBusy
 from learning_pipeline.training.run_guard import hold_model, skip_training
 
 PAIRS_TABLE = "preference_pairs"
-BATCHES_TABLE = "training_batches"
 EXPORT_NAME = "preference_pairs.trl.jsonl"
 model_partitions = dg.StaticPartitionsDefinition([m.name for m in SHADOW_MODELS])
 _ALL = dg.AllPartitionMapping()
@@ -27,6 +28,20 @@ _ALL = dg.AllPartitionMapping()
 
 def _read(lake, kind: str) -> pl.DataFrame:
     return read_traces(lake, kind)
+
+
+def pairs_from_lake(lake, rules: PairRules):
+    """generate_pairs over the current capture and judging tables (also what the bench measures)."""
+    decisions = lake.read("decision_traces")
+    if decisions.height == 0:
+        decisions = _read(lake, "decision").with_columns(pl.lit(None, pl.String).alias("outcome_source"))
+    comparisons = lake.read(COMPARISONS_TABLE, schema=COMPARISON_SCHEMA)
+    if "content_hash" not in comparisons.columns:  # written before verdicts were keyed by content: none usable
+        comparisons = pl.DataFrame(schema=COMPARISON_SCHEMA)
+    return generate_pairs(
+        decisions, _read(lake, "code_artifact"), _read(lake, "design_choice"), _read(lake, "error_recovery"),
+        lake.read("judgments", schema=JUDGMENT_SCHEMA), comparisons, rules,
+    )
 
 
 @dg.asset(
@@ -39,39 +54,44 @@ def _read(lake, kind: str) -> pl.DataFrame:
         dg.AssetDep("raw_design_choices", partition_mapping=_ALL),
         dg.AssetDep("raw_error_recoveries", partition_mapping=_ALL),
         dg.AssetDep("judgments", partition_mapping=_ALL),
+        dg.AssetDep(COMPARISONS_TABLE, partition_mapping=_ALL),
     ],
-    metadata={"dagster/column_schema": table_schema_metadata({**PAIR_SCHEMA, "split": pl.String})},
+    metadata={"dagster/column_schema": table_schema_metadata(PAIR_TABLE_SCHEMA)},
     check_specs=[
         dg.AssetCheckSpec("held_out_never_trained", asset=PAIRS_TABLE, blocking=True,
-                          description="No held-out pair or build is in a training set or a training batch."),
+                          description="No held-out pair, build or text (per domain, normalised) is in a training "
+                                      "pair, a training set or a training batch."),
     ],
     automation_condition=dg.AutomationCondition.eager(),
 )
 def preference_pairs(context: dg.AssetExecutionContext, learning_home: LearningHome):
     """Pairs in four domains (code, design, architecture, error_fix), regenerated from the current
-    judgments so a judge change replaces, never adds to, the pairs built on old judgments."""
+    verdicts so a judge change replaces, never adds to, the pairs built on old verdicts; split by
+    build and by content (no held-out text is in a training pair of its domain)."""
     lake = learning_home.lake()
-    decisions = lake.read("decision_traces")
-    if decisions.height == 0:
-        decisions = _read(lake, "decision").with_columns(pl.lit(None, pl.String).alias("outcome_source"))
     rules = PairRules(min_judgment_confidence=EvolutionConfig().min_judgment_confidence)
-    pairs, dropped = generate_pairs(
-        decisions, _read(lake, "code_artifact"), _read(lake, "design_choice"), _read(lake, "error_recovery"),
-        lake.read("judgments", schema=JUDGMENT_SCHEMA), rules,
-    )
-    previous = lake.read(PAIRS_TABLE, schema={**PAIR_SCHEMA, "split": pl.String})
+    pairs, batch = pairs_from_lake(lake, rules)
+    previous = lake.read(PAIRS_TABLE, schema=PAIR_TABLE_SCHEMA)
     lake.write(PAIRS_TABLE, pairs)
     counts = pairs.group_by("domain", "split").len().sort("domain", "split")
-    context.log.info(f"{pairs.height} pairs; dropped {dict(dropped)}")
+    context.log.info(f"{pairs.height} pairs; dropped {dict(batch.dropped)}; straddling the split {dict(batch.straddling)}; "
+                     f"flagged {dict(batch.flagged)}")
     yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": pairs.height,
             "added_since_last_run": pairs.join(previous.select("pair_id"), on="pair_id", how="anti").height,
             "removed_since_last_run": previous.join(pairs.select("pair_id"), on="pair_id", how="anti").height,
-            "held_out": int((pairs.get_column("split") == "held_out").sum()) if pairs.height else 0,
+            "held_out": int((pairs.get_column("split") == HELD_OUT).sum()) if pairs.height else 0,
+            "held_out_share_of_builds": rules.held_out_share,
             **{f"pairs_{d}_{s}": n for d, s, n in counts.iter_rows()},
-            "dropped": dg.MetadataValue.json(dict(dropped)),
-            **{f"dropped_{reason}": n for reason, n in dropped.items()},
+            # Candidates dropped because their build and texts sit on different sides of the split.
+            "straddling_split": dg.MetadataValue.json(dict(batch.straddling)),
+            **{f"straddling_{domain}": n for domain, n in sorted(batch.straddling.items())},
+            # Pairs whose chosen side reads like prompt injection: kept for review, never trained.
+            "flagged": dg.MetadataValue.json(dict(batch.flagged)),
+            **{f"flagged_{reason}": n for reason, n in sorted(batch.flagged.items())},
+            "dropped": dg.MetadataValue.json(dict(batch.dropped)),
+            **{f"dropped_{reason}": n for reason, n in batch.dropped.items()},
             "preview": markdown_preview(pairs, ["domain", "split", "margin", "prompt", "chosen", "rejected"]),
         }
     )
@@ -90,7 +110,7 @@ def preference_pairs(context: dg.AssetExecutionContext, learning_home: LearningH
 def preference_pair_export(context: dg.AssetExecutionContext, learning_home: LearningHome):
     """The training split in TRL's conversational format (prompt/chosen/rejected message lists)."""
     lake = learning_home.lake()
-    pairs = lake.read(PAIRS_TABLE, schema={**PAIR_SCHEMA, "split": pl.String}).filter(pl.col("split") == "train")
+    pairs = training_pairs(lake.read(PAIRS_TABLE, schema=PAIR_TABLE_SCHEMA))
     lines = export_lines(pairs, "trl")
     path = learning_home.settings().home / "exports" / EXPORT_NAME
     atomic_write_bytes(path, ("\n".join(lines) + "\n").encode() if lines else b"")
@@ -126,7 +146,7 @@ def training_batches(context: dg.AssetExecutionContext, config: TrainingBatchCon
     except ModelBusy as busy:
         context.log_event(skip_training(context, home, lake, model.name, str(busy), holder=busy.holder.get("run_id")))
         return
-    pairs = lake.read(PAIRS_TABLE, schema={**PAIR_SCHEMA, "split": pl.String})
+    pairs = lake.read(PAIRS_TABLE, schema=PAIR_TABLE_SCHEMA)
     batch = new_pairs(pairs, model.training_focus, held_pair_ids(lake, context.instance, model.name))
     if batch.height < config.min_new_pairs:
         reason = (f"{model.name}: {batch.height} new pairs, below the threshold of {config.min_new_pairs}; "

@@ -9,27 +9,37 @@ import polars as pl
 
 from learning_pipeline.lake import Lake
 from learning_pipeline.preferences.export import secrets_in
-from learning_pipeline.preferences.training_ledger import consumption
+from learning_pipeline.preferences.pairs import PAIR_TABLE_SCHEMA
+from learning_pipeline.preferences.split import content_overlap, held_out_pairs, training_pairs
+from learning_pipeline.preferences.training_ledger import BATCHES_TABLE, consumption
 
 
 def check_held_out_never_trained(lake: Lake) -> dg.AssetCheckResult:
-    pairs = lake.read("preference_pairs")
-    if pairs.height == 0:
-        return dg.AssetCheckResult(check_name="held_out_never_trained", asset_key="preference_pairs", passed=True,
-                                   metadata={"pairs": 0})
-    held = pairs.filter(pl.col("split") == "held_out")
-    train = pairs.filter(pl.col("split") == "train")
+    """Held-out pairs stay unseen: no build on both sides, no held-out pair in a training set,
+    and no held-out text (normalised, per domain) in a training pair, in the batch a model last
+    trained on, or in a pair a training run consumed."""
+    pairs = lake.read("preference_pairs", schema=PAIR_TABLE_SCHEMA)
+    held, train = held_out_pairs(pairs), training_pairs(pairs)
     shared_builds = set(held.get_column("build_id").drop_nulls()) & set(train.get_column("build_id").drop_nulls())
     consumed = set(consumption(lake).get_column("pair_id"))
     trained_held_out = consumed & set(held.get_column("pair_id"))
+    batches = lake.read(BATCHES_TABLE, key="model") if lake.partitions(BATCHES_TABLE, key="model") else pairs.head(0)
+    trained = pl.concat(
+        [train.select("domain", "chosen", "rejected"), batches.select("domain", "chosen", "rejected"),
+         pairs.filter(pl.col("pair_id").is_in(list(consumed))).select("domain", "chosen", "rejected")]
+    )
+    overlapping = content_overlap(held, trained)
+    by_domain = dict(overlapping.group_by("domain").len().sort("domain").iter_rows()) if overlapping.height else {}
     return dg.AssetCheckResult(
         check_name="held_out_never_trained",
         asset_key="preference_pairs",
-        passed=not shared_builds and not trained_held_out,
+        passed=not shared_builds and not trained_held_out and overlapping.height == 0,
         metadata={
             "held_out_pairs": held.height,
             "builds_on_both_sides": len(shared_builds),
             "held_out_pairs_in_training_sets": len(trained_held_out),
+            "held_out_pairs_sharing_a_text_with_training": overlapping.height,
+            "sharing_by_domain": dg.MetadataValue.json(by_domain),
         },
     )
 

@@ -9,10 +9,23 @@ import polars as pl
 
 from learning_pipeline.capture.redaction import redact_text
 from learning_pipeline.lake import atomic_write_bytes
+from learning_pipeline.preferences.split import FLAGGED
 
 FORMATS = ("trl", "jsonl")
+SPLITS = ("train", "held_out", "all")
 PROVENANCE_COLUMNS = ("pair_id", "domain", "prompt", "chosen", "rejected", "judgment_reasoning", "margin",
-                      "source_ids", "judgment_ids", "judge_version", "build_id", "created_at", "split")
+                      "source_ids", "judgment_ids", "judge_version", "build_id", "created_at", "split", "flag")
+
+
+def select_split(pairs: pl.DataFrame, split: str, fmt: str) -> pl.DataFrame:
+    """The pairs an export of `split` holds. Flagged pairs (a chosen side that reads like prompt
+    injection) never go into a TRL file, whatever the split: that format is for training. The
+    provenance format's `all` carries them, with `split` and `flag`, for someone to review."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+    if split != "all":
+        return pairs.filter(pl.col("split") == split)
+    return pairs.filter(pl.col("split") != FLAGGED) if fmt == "trl" else pairs
 
 
 def trl_record(row: dict) -> dict:

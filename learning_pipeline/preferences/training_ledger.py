@@ -14,8 +14,10 @@ import dagster as dg
 import polars as pl
 
 from learning_pipeline.lake import Lake
+from learning_pipeline.preferences.split import training_pairs
 
 CONSUMPTION_TABLE = "training_consumption"
+BATCHES_TABLE = "training_batches"  # each model's latest batch, with the pairs' texts (preferences/assets.py)
 RUN_KEY = "run"
 CONSUMPTION_SCHEMA = {"run_id": pl.String, "model_name": pl.String, "pair_id": pl.String, "consumed_at": pl.Datetime("us", "UTC")}
 RELEASED = {dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
@@ -53,7 +55,6 @@ def held_pair_ids(lake: Lake, instance: dg.DagsterInstance | None, model_name: s
 
 
 def new_pairs(pairs: pl.DataFrame, focus: tuple[str, ...], held: set[str]) -> pl.DataFrame:
-    """Eligible for training: the train split, in the model's focus, not held by another run."""
-    return pairs.filter(
-        (pl.col("split") == "train") & pl.col("domain").is_in(list(focus)) & ~pl.col("pair_id").is_in(list(held))
-    )
+    """Eligible for training: the train split (never held-out or flagged), in the model's focus,
+    not held by another run."""
+    return training_pairs(pairs, focus).filter(~pl.col("pair_id").is_in(list(held)))

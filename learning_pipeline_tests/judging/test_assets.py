@@ -105,6 +105,26 @@ def test_llm_comparisons_are_asked_in_both_orders_once_and_then_come_from_the_le
     assert _metadata(result, "code_version_comparisons")["compared_now"] == 0
 
 
+def test_a_failed_comparison_is_stored_as_failed_and_asked_again(learning_home, captured_day, fake_openai):
+    fake_openai.script([{"match": "RESPONSE_A", "action": "refusal", "times": 1}])  # one request of one pair
+    judge = JudgeResource(backend="llm", base_url=fake_openai.base_url, api_key="sk-test-not-a-secret", concurrency=8)
+    result, _ = _materialize(learning_home, judge, captured_day, ("code_version_comparisons",))
+    assert result.success
+    comparisons = learning_home.lake().read("code_version_comparisons", [DAY])
+    failed = comparisons.filter(pl.col("status") == "failed")
+    assert failed.height >= 1 and failed.get_column("winner").is_null().all()
+    assert failed.get_column("error").str.starts_with("refused:").all()
+    assert _metadata(result, "code_version_comparisons")["failed"] == failed.height
+    asked = len(fake_openai.requests())
+
+    result, _ = _materialize(learning_home, judge, captured_day, ("code_version_comparisons",))
+    assert result.success
+    assert len(fake_openai.requests()) == asked + 2 * failed.get_column("content_hash").n_unique()  # only the failed, both orders
+    again = learning_home.lake().read("code_version_comparisons", [DAY])
+    assert again.filter(pl.col("status") != "ok").height == 0
+    assert _metadata(result, "code_version_comparisons")["compared_now"] == failed.get_column("content_hash").n_unique()
+
+
 def test_learning_judge_llm_from_the_environment_reaches_the_server(monkeypatch, fake_openai):
     monkeypatch.setenv("LEARNING_JUDGE", "llm")
     monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)

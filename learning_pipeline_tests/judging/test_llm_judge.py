@@ -353,7 +353,8 @@ def test_pairwise_needs_both_orders_to_agree(fake_openai):
 
     results, consistency = judge.compare_many(pairs, "code_quality")
 
-    assert [r.winner for r in results] == ["A", "B", "tie", "tie"]
+    assert [r.winner for r in results] == ["A", "B", "tie", None]  # a refusal is no answer, not a tie
+    assert [r.status for r in results] == ["ok", "ok", "ok", "failed"]
     assert [r.position_consistent for r in results] == [True, True, False, False]
     assert results[0].confidence > 0 and results[2].confidence == 0
     assert (results[2].first_order, results[2].second_order) == ("A", "B")

@@ -59,6 +59,35 @@ def test_the_blocking_export_check_fails_on_a_secret_that_reached_the_pairs(lear
     assert check.metadata["lines_with_secrets"].value == 3
 
 
+def _export(tmp_path, capsys, *args):
+    from learning_pipeline.cli import main
+
+    out = tmp_path / f"export-{len(list(tmp_path.glob('export-*')))}.jsonl"
+    assert main(["export-pairs", "--out", str(out), *args]) == 0
+    return [json.loads(line) for line in out.read_text().splitlines()], capsys.readouterr().out
+
+
+def test_export_pairs_selects_a_split_and_says_which_on_every_pair(learning_home, tmp_path, capsys):
+    flagged = _with_texts(_pairs(1, split="flagged", start=300)).with_columns(
+        pl.lit("prompt_injection:role_tag").alias("flag"))
+    learning_home.lake().write("preference_pairs", pl.concat(
+        [_with_texts(_pairs(4)).with_columns(pl.lit(None, pl.String).alias("flag")),
+         _with_texts(_pairs(2, split="held_out", start=100)).with_columns(pl.lit(None, pl.String).alias("flag")), flagged]))
+
+    train, printed = _export(tmp_path, capsys, "--format", "jsonl")  # the default: the training split
+    assert [r["split"] for r in train] == ["train"] * 4
+    assert "split train" in printed and "1 pairs flagged for review (prompt injection) left out" in printed
+    held, _ = _export(tmp_path, capsys, "--format", "jsonl", "--split", "held_out")
+    assert [r["split"] for r in held] == ["held_out"] * 2
+    every, _ = _export(tmp_path, capsys, "--format", "jsonl", "--split", "all")
+    assert sorted(r["split"] for r in every) == ["flagged"] + ["held_out"] * 2 + ["train"] * 4
+    assert next(r for r in every if r["split"] == "flagged")["flag"] == "prompt_injection:role_tag"
+    trl, _ = _export(tmp_path, capsys, "--format", "trl", "--split", "all")  # a training format: never the flagged
+    assert len(trl) == 6
+    alias, _ = _export(tmp_path, capsys, "--format", "jsonl", "--include-held-out")  # the old spelling
+    assert len(alias) == 7
+
+
 @pytest.mark.heavy
 def test_the_pipeline_export_trains_a_few_dpo_steps(tmp_path):
     """The export, as written by `export-pairs --format trl`, loads with datasets and trains with TRL."""

@@ -1,4 +1,5 @@
-"""Pair rules: observed preferences only, gates with drop reasons, dedup, split, replacement."""
+"""Pair rules: observed preferences only, gates with drop reasons, dedup, replacement.
+(The split by build and content: test_split.py; prompt injection: test_injection.py.)"""
 
 import datetime as dt
 import json
@@ -7,8 +8,9 @@ import polars as pl
 
 from learning_pipeline.capture.processing import table_schema
 from learning_pipeline.capture.wire import TRACE_KINDS
+from learning_pipeline.judging.judgments import COMPARISON_SCHEMA, comparison_hash, comparison_prompt
 from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA
-from learning_pipeline.preferences.pairs import PairRules, generate_pairs, is_held_out
+from learning_pipeline.preferences.pairs import PairRules, generate_pairs
 
 T0 = dt.datetime(2026, 3, 9, 10, tzinfo=dt.timezone.utc)
 
@@ -31,15 +33,19 @@ def _decisions(*rows):
     return pl.DataFrame(list(rows), schema={k: table_schema(TRACE_KINDS["decision"])[k] for k in rows[0]})
 
 
-def _generate(decisions=None, artifacts=None, designs=None, errors=None, judgments=None, rules=PairRules(held_out_share=0.0)):
-    return generate_pairs(
+def _generate(decisions=None, artifacts=None, designs=None, errors=None, judgments=None, comparisons=None,
+              rules=PairRules(held_out_share=0.0)):
+    """(pairs, dropped counts, the batch with the split and flag counts)."""
+    pairs, batch = generate_pairs(
         decisions if decisions is not None else _decisions(_decision("x", "b0", "a", [], None)),
         artifacts if artifacts is not None else _empty("code_artifact"),
         designs if designs is not None else _empty("design_choice"),
         errors if errors is not None else _empty("error_recovery"),
         judgments if judgments is not None else pl.DataFrame(schema=JUDGMENT_SCHEMA),
+        comparisons if comparisons is not None else pl.DataFrame(schema=COMPARISON_SCHEMA),
         rules,
     )
+    return pairs, batch.dropped
 
 
 TYPED = "isolate state in a typed store with explicit error boundaries"
@@ -90,35 +96,61 @@ BAD_CODE = "export default function App(props: any) { try { load() } catch {} co
 GOOD_CODE = "interface Props { id: string }\nexport function App({ id }: Props) {\n  return <Item id={id} />;\n}"
 
 
-def test_code_versions_pair_by_judged_quality_with_gates_counted():
-    artifacts = _frame([_artifact("a1", "b1", [BAD_CODE, GOOD_CODE]), _artifact("a2", "b2", [BAD_CODE, GOOD_CODE]),
-                        _artifact("a3", "b3", [GOOD_CODE, GOOD_CODE + " "])], table_schema(TRACE_KINDS["code_artifact"]))
-    judgments = _frame([
-        _judgment("a1@v1", 40), _judgment("a1@v2", 85),
-        _judgment("a2@v1", 40, confidence=0.5), _judgment("a2@v2", 85),  # a judge unsure of itself
-        _judgment("a3@v1", 80), _judgment("a3@v2", 90),  # same code but for a space
-    ], JUDGMENT_SCHEMA)
+def _comparison(artifact, before, after, winner, consistent=True, confidence=0.9, status="ok", version="jv1"):
+    """A code_version_comparisons row for two versions' code, keyed the way the judging layer keys it."""
+    return {
+        "artifact_id": artifact, "build_id": "b", "file_path": "src/App.tsx", "version_a": 1, "version_b": 2,
+        "content_hash": comparison_hash(comparison_prompt("src/App.tsx"), before, after), "status": status,
+        "winner": winner if status == "ok" else None, "position_consistent": consistent if status == "ok" else None,
+        "confidence": confidence if status == "ok" else None, "reasoning": f"verdict {winner}", "judge_version": version,
+        "error": None if status == "ok" else "HTTP 503",
+    }
+
+
+def _comparisons(*rows):
+    return pl.DataFrame(list(rows), schema=COMPARISON_SCHEMA)
+
+
+def test_code_pairs_come_from_agreed_pairwise_verdicts_only():
+    other = GOOD_CODE.replace("Item", "Row")
+    third = GOOD_CODE.replace("Item", "Cell")
+    artifacts = _frame([_artifact("a1", "b1", [BAD_CODE, GOOD_CODE]), _artifact("a2", "b2", [BAD_CODE, other]),
+                        _artifact("a3", "b3", [other, third]), _artifact("a4", "b4", [third, BAD_CODE + " "]),
+                        _artifact("a5", "b5", [GOOD_CODE, BAD_CODE]), _artifact("a6", "b6", [third, GOOD_CODE])],
+                       table_schema(TRACE_KINDS["code_artifact"]))
+    comparisons = _comparisons(
+        _comparison("a1", BAD_CODE, GOOD_CODE, "B"),  # the later version won in both orders
+        _comparison("a2", BAD_CODE, other, "tie", consistent=False),  # each order picked the side shown first
+        _comparison("a3", other, third, "tie"),  # both orders said tie
+        _comparison("a4", third, BAD_CODE + " ", "A", status="failed"),  # no answer: asked again next run
+        _comparison("a5", GOOD_CODE, BAD_CODE, "A", confidence=0.55),  # agreed, but barely
+        # a6 was never compared
+    )
     intent = _decisions(_decision("x", "b1", "a", [], None))
-    pairs, dropped = _generate(intent, artifacts=artifacts, judgments=judgments)
-    assert pairs.select("chosen", "rejected", "margin").rows() == [(GOOD_CODE, BAD_CODE, 45.0)]
+    pairs, dropped = _generate(intent, artifacts=artifacts, comparisons=comparisons)
+    assert pairs.select("chosen", "rejected", "margin").rows() == [(GOOD_CODE, BAD_CODE, 90.0)]
     assert "src/App.tsx" in pairs["prompt"][0] and "clinic booking" in pairs["prompt"][0]
-    assert pairs["judge_version"][0] == "jv1" and len(json.loads(pairs["judgment_ids"][0])) == 2
-    assert dropped["judgment_confidence_below_minimum"] == 1 and dropped["sides_near_identical"] == 1
+    assert pairs["judge_version"][0] == "jv1" and len(json.loads(pairs["judgment_ids"][0])) == 1
+    assert (dropped["comparison_orders_disagree"], dropped["comparison_tie"], dropped["comparison_failed"],
+            dropped["comparison_confidence_below_minimum"], dropped["versions_not_compared"]) == (1, 1, 1, 1, 1)
 
 
-def test_a_small_margin_is_dropped():
+def test_an_earlier_version_can_win_and_a_verdict_on_other_code_is_not_borrowed():
+    artifacts = _frame([_artifact("a1", "b1", [GOOD_CODE, BAD_CODE])], table_schema(TRACE_KINDS["code_artifact"]))
+    pairs, _ = _generate(artifacts=artifacts, comparisons=_comparisons(_comparison("a1", GOOD_CODE, BAD_CODE, "A")))
+    assert pairs.select("chosen", "rejected").rows() == [(GOOD_CODE, BAD_CODE)]
+    # The artifact re-sent with other code: the old verdict is about other content.
+    resent = _frame([_artifact("a1", "b1", [GOOD_CODE, BAD_CODE + "\nexport const x = 1;"])], table_schema(TRACE_KINDS["code_artifact"]))
+    pairs, dropped = _generate(artifacts=resent, comparisons=_comparisons(_comparison("a1", GOOD_CODE, BAD_CODE, "A")))
+    assert pairs.height == 0 and dropped["versions_not_compared"] == 1
+
+
+def test_a_judge_change_replaces_the_pairs_built_on_the_old_verdicts():
     artifacts = _frame([_artifact("a1", "b1", [BAD_CODE, GOOD_CODE])], table_schema(TRACE_KINDS["code_artifact"]))
-    judgments = _frame([_judgment("a1@v1", 70), _judgment("a1@v2", 72)], JUDGMENT_SCHEMA)
-    pairs, dropped = _generate(artifacts=artifacts, judgments=judgments)
-    assert pairs.height == 0 and dropped["margin_below_minimum"] == 1
-
-
-def test_a_judge_change_replaces_the_pairs_built_on_the_old_judgments():
-    artifacts = _frame([_artifact("a1", "b1", [BAD_CODE, GOOD_CODE])], table_schema(TRACE_KINDS["code_artifact"]))
-    old = _frame([_judgment("a1@v1", 40), _judgment("a1@v2", 85)], JUDGMENT_SCHEMA)
-    new = _frame([_judgment("a1@v1", 90, version="jv2"), _judgment("a1@v2", 30, version="jv2")], JUDGMENT_SCHEMA)
-    before, _ = _generate(artifacts=artifacts, judgments=old)
-    after, _ = _generate(artifacts=artifacts, judgments=new)
+    old = _comparisons(_comparison("a1", BAD_CODE, GOOD_CODE, "B"))
+    new = _comparisons(_comparison("a1", BAD_CODE, GOOD_CODE, "A", version="jv2"))
+    before, _ = _generate(artifacts=artifacts, comparisons=old)
+    after, _ = _generate(artifacts=artifacts, comparisons=new)
     assert before["chosen"].to_list() == [GOOD_CODE] and after["chosen"].to_list() == [BAD_CODE]
     assert after["judge_version"].to_list() == ["jv2"] and set(before["pair_id"]) != set(after["pair_id"])
 
@@ -149,17 +181,6 @@ def test_duplicates_and_near_duplicates_are_stored_once():
     assert pairs.height == 1 and dropped["duplicate_pair"] == 1 and dropped["near_duplicate_pair"] == 1
 
 
-def test_the_split_is_by_build_and_never_puts_a_build_on_both_sides():
-    rows = [_decision(f"d{i}", f"b{i // 3}", f"{TYPED} v{i}", [GLOBAL, INLINE], "success") for i in range(300)]
-    pairs, _ = _generate(_decisions(*rows), rules=PairRules(held_out_share=0.1))
-    held = pairs.filter(pl.col("split") == "held_out")
-    assert 0.03 < held.height / pairs.height < 0.2
-    assert not set(held["build_id"]) & set(pairs.filter(pl.col("split") == "train")["build_id"])
-    assert all(is_held_out(b, 0.1) for b in held["build_id"])
-    again, _ = _generate(_decisions(*rows), rules=PairRules(held_out_share=0.1))
-    assert again.sort("pair_id").equals(pairs.sort("pair_id"))
-
-
 def test_a_preference_contradicted_by_other_outcomes_is_dropped():
     decisions = _decisions(
         _decision("d1", "b1", TYPED, [GLOBAL], "success"),
@@ -172,3 +193,22 @@ def test_a_preference_contradicted_by_other_outcomes_is_dropped():
     pairs, dropped = _generate(decisions)
     assert pairs.select("chosen", "rejected").unique().rows() == [(TYPED, GLOBAL)] and pairs.height == 2
     assert dropped["contradicted_by_other_outcomes"] == 1
+
+
+def _design(choice_id, build, font, soul="calm_focus"):
+    return {"choice_id": choice_id, "build_id": build, "user_id": "u", "app_soul": soul, "created_at": T0,
+            "typography": json.dumps({"fontsChosen": [font, "Inter"]}),
+            "color_system": json.dumps({"paletteChosen": {"primary": f"#{abs(hash(font)) % 0xFFFFFF:06x}"}}),
+            "motion_language": json.dumps({"animationsUsed": [{"name": f"fade-{font.lower()}"}]}),
+            "layout_decisions": json.dumps({"gridSystem": "12-col", "asymmetryUsed": font < "M"})}
+
+
+def test_design_pairs_best_half_over_worst_half_with_small_gaps_dropped():
+    fonts = {"d1": ("Fraunces", 90), "d2": ("Lora", 80), "d3": ("Comic Sans", 40), "d4": ("Papyrus", 78)}
+    designs = _frame([_design(c, f"b{c}", font) for c, (font, _) in fonts.items()], table_schema(TRACE_KINDS["design_choice"]))
+    judgments = _frame([_judgment(c, score, judge_type="design_quality") for c, (_, score) in fonts.items()], JUDGMENT_SCHEMA)
+    pairs, dropped = _generate(designs=designs, judgments=judgments)
+    # 90 vs 40 is kept; 80 vs 78 is no preference
+    assert pairs.height == 1 and "Fraunces" in pairs["chosen"][0] and "Comic Sans" in pairs["rejected"][0]
+    assert pairs["margin"][0] == 50.0 and dropped["margin_below_minimum"] == 1
+    assert "calm focus" in pairs["prompt"][0]

@@ -18,7 +18,9 @@ def _pairs(n, domain="code", split="train", start=0):
     return pl.DataFrame(
         {
             "pair_id": [f"p{domain}{i}" for i in range(start, start + n)],
-            "domain": domain, "prompt": "p", "chosen": "c", "rejected": "r", "judgment_reasoning": "", "margin": 50.0,
+            "domain": domain, "prompt": "p", "judgment_reasoning": "", "margin": 50.0,
+            "chosen": [f"chosen {domain} {i}" for i in range(start, start + n)],
+            "rejected": [f"rejected {domain} {i}" for i in range(start, start + n)],
             "source_ids": "[]", "judgment_ids": "[]", "judge_version": "jv", "build_id": [f"b{i}" for i in range(start, start + n)],
             "created_at": dt.datetime(2026, 3, 9, tzinfo=dt.timezone.utc), "near_key": [f"k{domain}{i}" for i in range(start, start + n)],
             "split": split,
