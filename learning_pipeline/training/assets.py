@@ -10,18 +10,19 @@ import polars as pl
 from learning_pipeline.config import (
     SHADOW_MODELS, DPOTrainingConfig, EvolutionConfig, LearningSettings, ShadowModelSpec, TrainingSettings,
 )
+from learning_pipeline.metadata import redacted, redacted_md
 from learning_pipeline.preferences.assets import BATCHES_TABLE, PAIRS_TABLE, model_partitions
 from learning_pipeline.preferences.export import trl_record
 from learning_pipeline.preferences.pairs import PAIR_SCHEMA
 from learning_pipeline.preferences.training_ledger import consumption
 from learning_pipeline.resources import LearningHome
+from learning_pipeline.training.checks import check_trained_version_has_metrics
 from learning_pipeline.training.evaluation import gate, held_out_records, score, write_report
-from learning_pipeline.training.registry import ShadowModelRegistry
 from learning_pipeline.training.model_lock import ModelBusy
+from learning_pipeline.training.registry import ShadowModelRegistry
 from learning_pipeline.training.resources import TrainingLauncher
 from learning_pipeline.training.run_guard import hold_model, let_go
-from learning_pipeline.training.checks import check_trained_version_has_metrics
-from learning_pipeline.training.train_step import ERROR_FILE, read_metrics
+from learning_pipeline.training.train_step import ERROR_FILE, METRICS_FILE, read_metrics
 
 TINY_BASE = "tiny-llama"
 GATE_CHECK = dg.AssetCheckKey(dg.AssetKey("adapter_evaluation"), "promotion_gate")
@@ -89,7 +90,7 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
     settings, lake = learning_home.settings(), learning_home.lake()
     spec, run_id = model_spec(context.partition_key), context.run.run_id
     try:
-        hold_model(context, settings.home, spec.name)  # kept from training_batches in a training_job run
+        hold_model(context, settings, spec.name)  # kept from training_batches in a training_job run
     except ModelBusy as busy:
         raise dg.Failure(str(busy)) from busy
     registry = ShadowModelRegistry(lake)
@@ -144,14 +145,14 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
         registry.update(spec.name, version, status="failed", metrics={"error": reason[:2000]})
         registry.record_run(run_id, spec.name, extras, "failed", error=reason[:2000])
         let_go(context, settings.home, spec.name)
-        raise dg.Failure(f"{spec.name} v{version}: training failed: {reason[:500]}") from err
+        raise dg.Failure(redacted(f"{spec.name} v{version}: training failed: {reason[:500]}")) from err
     # The adapter's own metrics file is the source of truth: a Pipes line lost under CPU contention
     # once left a version with final_loss None and metrics {} while the file had every figure.
     reported_metrics = {k: v.value for k, v in reported.metadata.items()}
     metrics = read_metrics(output_dir) or reported_metrics
     if not reported_metrics and metrics:
         context.log.warning(f"{spec.name} v{version}: the training step's report did not arrive over Pipes; "
-                            f"metrics read from {output_dir / 'training_metrics.json'}")
+                            f"metrics read from {output_dir / METRICS_FILE}")
     registry.update(spec.name, version, status="ready", metrics=metrics)
     registry.record_run(run_id, spec.name, extras, "completed", final_loss=metrics.get("final_loss"), metrics=metrics)
     return dg.MaterializeResult(
@@ -225,7 +226,7 @@ def adapter_evaluation(context: dg.AssetExecutionContext, learning_home: Learnin
             "champion_accuracy": champ.accuracy,
             "candidate_mean_margin": cand.mean_margin,
             **{f"accuracy_{d}": a for d, a in cand.by_domain.items()},
-            "report": dg.MetadataValue.md((Path(candidate["adapter_path"]) / "eval_report.md").read_text()),
+            "report": redacted_md((Path(candidate["adapter_path"]) / "eval_report.md").read_text()),
         }
     )
     yield dg.AssetCheckResult(
@@ -272,11 +273,13 @@ def shadow_promotion(context: dg.AssetExecutionContext, learning_home: LearningH
     registry = ShadowModelRegistry(learning_home.lake())
     candidate = _candidate(registry, spec.name, context.run.run_id)
     passed, why = gate_passed_for(context.instance, context.run.run_id, candidate["version"])
-    # The run's last step: the model's training lock is given back whatever the gate said.
-    let_go(context, learning_home.settings().home, spec.name)
-    if not passed:
-        raise dg.Failure(f"not promoting {spec.name} v{candidate['version']}: {why}")
-    previous = registry.promote(spec.name, candidate["version"])
+    try:
+        if not passed:
+            raise dg.Failure(f"not promoting {spec.name} v{candidate['version']}: {why}")
+        previous = registry.promote(spec.name, candidate["version"])
+    finally:
+        # The run's last step: the model's training lock goes back whatever the gate said.
+        let_go(context, learning_home.settings().home, spec.name)
     context.log.info(f"{spec.name}: v{candidate['version']} promoted" + (f", v{previous['version']} deprecated" if previous else ""))
     return dg.MaterializeResult(
         metadata={
