@@ -102,5 +102,6 @@ def test_the_demo_learns_from_simulated_builds(tmp_path):
     print(f"held-out preference accuracy: base {before} -> trained {after}")
     assert before == 0.5 and after >= 0.85
     assert "builder-architect: v1 promoted" in proc.stdout
+    assert re.search(r"early signals +AUC [0-9.]+ +Brier [0-9.]+ +ECE [0-9.]+\n.*\n +base rate +AUC 0.500", proc.stdout), proc.stdout[-2000:]
     models = json.loads(_cli("models", "builder-architect", "--json", env=env).stdout)
     assert [v["status"] for v in models["builder-architect"]] == ["promoted"]
