@@ -77,7 +77,10 @@ class TrainingSettings:
 
     dpo: DPOTrainingConfig = field(default_factory=DPOTrainingConfig)
     replay_share: float = 0.2  # earlier pairs mixed in, the previous adapter's weakest first
-    ewc_lambda: float = 0.0  # EWC penalty weight on the LoRA parameters; 0 disables it
+    # EWC penalty weight on the mean-1 Fisher of the LoRA parameters (lambda ~1-100 is the usable
+    # range); 0 disables it. Off by default: an option until bench/bench_forgetting.py shows it
+    # keeps more of the old domain than replay alone at this scale.
+    ewc_lambda: float = 0.0
 
 
 @dataclass(frozen=True)
