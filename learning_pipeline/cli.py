@@ -392,6 +392,159 @@ def cmd_export_pairs(args) -> int:
     return 0
 
 
+# -- patterns and strategies --------------------------------------------------------------------
+def cmd_patterns(args) -> int:
+    from learning_pipeline.meta.service import PatternLibraryError, list_patterns, search_patterns
+
+    try:
+        if args.action == "search":
+            answer = search_patterns(_settings(), args.query, category=args.category, k=args.k)
+        else:
+            answer = list_patterns(_settings(), category=args.category)
+    except PatternLibraryError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(answer, indent=2))
+        return 0
+    if not answer["results"]:
+        print("no pattern is relevant enough" if args.action == "search" else "the pattern library is empty: run `learning-pipeline run`")
+    for r in answer["results"]:
+        figures = f"similarity {r['similarity']:.2f}  score {r['score']:.2f}  " if "score" in r else f"sources {r['sourceCount']}  "
+        print(f"[{r['category']}] {r['name']}\n    {figures}success {r['successRate']:.2f} over {r['usageCount']} uses  ({r['patternId']})")
+        print(f"    problem:  {r['problem'][:110]}")
+        print(f"    solution: {r['solutionTemplate'].splitlines()[0][:110] if r['solutionTemplate'] else '-'}")
+    return 0
+
+
+def cmd_strategies(args) -> int:
+    from learning_pipeline.meta.service import list_strategies, recommend_strategy
+
+    if args.action == "recommend":
+        try:
+            context = json.loads(args.context) if args.context else {}
+            answer = recommend_strategy(_settings(), args.domain, context)
+        except (KeyError, json.JSONDecodeError) as err:
+            print(f"error: {err.args[0] if isinstance(err, KeyError) else f'--context is not JSON: {err}'}", file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps(answer, indent=2))
+        else:
+            low, high = answer["credibleInterval"]
+            print(f"{answer['domain']}: {answer['strategy']} ({answer['status']}) posterior mean {answer['posteriorMean']:.2f} "
+                  f"[{low:.2f}, {high:.2f}], propensity {answer['propensity']:.2f}{', exploratory' if answer['exploratory'] else ''}")
+            for alt in answer["alternatives"]:
+                print(f"    or {alt['strategy']} ({alt['status']}) {alt['posteriorMean']:.2f}")
+        return 0
+    answer = list_strategies(_settings(), args.domain)
+    if args.json:
+        print(json.dumps(answer, indent=2))
+        return 0
+    if not answer["strategies"]:
+        print("no strategy posteriors yet: run `learning-pipeline run`")
+    for r in answer["strategies"]:
+        low, high = r["credibleInterval"]
+        print(f"{r['domain']:<16} {r['strategy'][:40]:<40} {r['status']:<12} {r['successRate']:.2f} [{low:.2f}, {high:.2f}] "
+              f"used {r['usage']}")
+    return 0
+
+
+DEMO_QUERY = "TypeError: undefined is not an object (evaluating 'items.map')"  # Safari's wording; traces hold Chrome's
+
+
+def print_meta_summary(settings: LearningSettings) -> None:
+    """What the demo shows of strategy evolution and the pattern library."""
+    from learning_pipeline.meta.service import PatternLibraryError, list_patterns, list_strategies, search_patterns
+
+    print("\nStrategies (discounted Beta posteriors):")
+    for r in list_strategies(settings)["strategies"]:
+        low, high = r["credibleInterval"]
+        print(f"  {r['domain']:<16} {r['strategy'][:34]:<34} {r['status']:<12} {r['successRate']:.2f} [{low:.2f}, {high:.2f}] used {r['usage']}")
+    patterns = list_patterns(settings)["results"]
+    by_category: dict[str, int] = {}
+    for p in patterns:
+        by_category[p["category"]] = by_category.get(p["category"], 0) + 1
+    print(f"\nPattern library: {len(patterns)} patterns {by_category}")
+    try:
+        hits = search_patterns(settings, DEMO_QUERY)["results"]
+    except PatternLibraryError as err:
+        print(f"  sample search failed: {err}")
+        return
+    print(f"  search {DEMO_QUERY!r}:")
+    for hit in hits or [{"name": "(nothing relevant enough)", "similarity": 0.0, "successRate": 0.0}]:
+        print(f"    {hit['name'][:90]}  similarity {hit['similarity']:.2f}, success {hit['successRate']:.2f}")
+
+
+def _print_json_or(answer: dict, as_json: bool, lines) -> None:
+    if as_json:
+        print(json.dumps(answer, indent=2))
+    else:
+        for line in lines(answer):
+            print(line)
+
+
+def _success_lines(answer: dict | None) -> list[str]:
+    if answer is None:
+        return ["success: no predictor trained yet"]
+    verdict = "intervene" if answer["intervene"] else "on track"
+    lines = [f"first-attempt success {answer['probability']:.2f} ({verdict}; threshold {answer['threshold']})"]
+    lines += [f"    {s['signal']} = {s['value']}: {s['effect']:+.3f}" for s in answer["topSignals"]]
+    return lines
+
+
+def cmd_predict(args) -> int:
+    from learning_pipeline.meta.guidance import GuidanceError, predict_success, read_trace_lines
+
+    try:
+        answer = predict_success(_settings(), read_trace_lines(Path(args.traces)), args.build_id)
+    except GuidanceError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    _print_json_or(answer, args.json, _success_lines)
+    return 0
+
+
+def cmd_guide(args) -> int:
+    from learning_pipeline.meta.guidance import GuidanceError, guide
+    from learning_pipeline.meta.service import PatternLibraryError
+
+    try:
+        request = json.loads(Path(args.context).read_text(encoding="utf-8"))
+        answer = guide(_settings(), request)
+    except OSError as err:
+        print(f"error: {args.context}: cannot read ({err.strerror})", file=sys.stderr)
+        return 2
+    except json.JSONDecodeError as err:
+        print(f"error: {args.context}: line {err.lineno}: invalid JSON ({err.msg})", file=sys.stderr)
+        return 2
+    except (GuidanceError, PatternLibraryError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    def lines(a: dict) -> list[str]:
+        out = [f"{d}: {r['strategy']} (posterior mean {r['posteriorMean']:.2f}{', exploratory' if r['exploratory'] else ''})"
+               for d, r in a["strategies"].items()] or ["strategies: none learned yet"]
+        out += [f"pattern [{p['category']}] {p['name'][:90]} (similarity {p['similarity']:.2f})" for p in a["patterns"]] or ["patterns: none relevant enough"]
+        return out + _success_lines(a["success"])
+
+    _print_json_or(answer, args.json, lines)
+    return 0
+
+
+def print_predictor_summary(settings: LearningSettings) -> None:
+    """The demo's view of the success predictor: held-out figures against the base rate."""
+    from learning_pipeline.meta.guidance import load_predictor
+
+    predictor = load_predictor(settings)
+    if predictor is None:
+        print("\nSuccess predictor: not trained (too few labelled builds)")
+        return
+    f = predictor.evaluation
+    print(f"\nSuccess predictor (fit on {f['train_builds']} earlier builds, scored on the {f['test_builds']} later ones):")
+    for name, label in (("model", "early signals"), ("trivial", "error count only"), ("base_rate", "base rate")):
+        print(f"  {label:<16} AUC {f[name]['auc']:.3f}  Brier {f[name]['brier']:.4f}  ECE {f[name]['ece']:.4f}")
+
+
 # -- demo ----------------------------------------------------------------------------------------
 def cmd_demo(args) -> int:
     from learning_pipeline.capture.ingest import ingest_path
@@ -422,6 +575,8 @@ def cmd_demo(args) -> int:
     print(f"  secrets redacted:  {report['redactions']['total']} {report['redactions']['by_kind']}")
     print(f"  judgments:         {report['judgments']['by_status']}, mean overall {report['judgments']['mean_overall_by_judge']}")
     print(f"  preference pairs:  {report['preference_pairs']}")
+    print_meta_summary(settings)
+    print_predictor_summary(settings)
     print("\nOpen the Dagster UI (lineage, metadata, checks, reruns) over the same data with:  make ui")
     return 0
 
@@ -482,6 +637,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models)
 
+    p = sub.add_parser("patterns", help="search or list the pattern library")
+    actions = p.add_subparsers(dest="action", required=True)
+    q = actions.add_parser("search", help="the patterns most relevant to QUERY (none when nothing is relevant enough)")
+    q.add_argument("query")
+    q.add_argument("--category", help="error_fix, code, design or architecture")
+    q.add_argument("--k", type=int, default=None, help="how many patterns at most (default 3)")
+    q.add_argument("--json", action="store_true")
+    q = actions.add_parser("list", help="every pattern in the library")
+    q.add_argument("--category")
+    q.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_patterns)
+
+    p = sub.add_parser("strategies", help="strategy posteriors, or a recommendation for a domain")
+    actions = p.add_subparsers(dest="action", required=True)
+    q = actions.add_parser("list", help="every strategy's posterior and status")
+    q.add_argument("--domain")
+    q.add_argument("--json", action="store_true")
+    q = actions.add_parser("recommend", help="Thompson-sample a strategy for DOMAIN in a context")
+    q.add_argument("domain")
+    q.add_argument("--context", help='JSON, e.g. {"appSoul": "developer_tools", "phase": "build", "tags": ["dashboard"]}')
+    q.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_strategies)
+
+    p = sub.add_parser("predict", help="probability of first-attempt success from a build's traces so far")
+    p.add_argument("--traces", required=True, help="the build's traces so far (JSONL, wire format)")
+    p.add_argument("--build-id", default=None)
+    p.add_argument("--json", action="store_true", help="print the /predict/success answer")
+    p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("guide", help="what the builder should inject: strategies, patterns, success prediction")
+    p.add_argument("--context", required=True, help="a JSON file shaped as the POST /guidance body")
+    p.add_argument("--json", action="store_true", help="print the /guidance answer")
+    p.set_defaults(func=cmd_guide)
     p = sub.add_parser("status", help="counts per table, quarantine, redactions, the registry, promoted models, last runs")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)

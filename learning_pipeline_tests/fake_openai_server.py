@@ -22,6 +22,10 @@ Control endpoints: ``POST /_control/script`` (a JSON list of rules, replaces the
 body received, with the action applied), ``GET /_control/stats`` (count, max in-flight),
 ``POST /_control/reset``.
 
+``POST /v1/embeddings`` answers deterministic vectors: the text's lower-cased words hashed into
+``dimensions`` (default 64) signed buckets, L2-normalised, so texts sharing words are close and
+the same text always gets the same vector (float lists, or base64 float32 as the SDK asks).
+
 ``start_fake_openai()`` starts one for a test and stops it by PID.
 """
 
@@ -235,6 +239,42 @@ async def answer(body: dict, state: ServerState, client_gone) -> tuple[int, dict
     return 200, completion(body, content, rule, state), {}
 
 
+EMBEDDING_DIMENSIONS = 64
+
+
+def embedding_for(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
+    """Feature hashing of the words: deterministic, and similar texts get similar vectors."""
+    import re
+
+    vector = [0.0] * dimensions
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        digest = _digest(word)
+        vector[int.from_bytes(digest[:4], "little") % dimensions] += 1.0 if digest[4] % 2 else -1.0
+    norm = sum(v * v for v in vector) ** 0.5 or 1.0
+    return [v / norm for v in vector]
+
+
+def embeddings_answer(body: dict, state: ServerState) -> dict:
+    import base64
+    import struct
+
+    texts = body.get("input")
+    texts = [texts] if isinstance(texts, str) else list(texts or [])
+    dimensions = int(body.get("dimensions") or EMBEDDING_DIMENSIONS)
+    state.requests.append({"body": body, "action": "embeddings", "received_at": time.time()})
+    data = []
+    for index, text in enumerate(texts):
+        vector = embedding_for(str(text), dimensions)
+        if body.get("encoding_format") == "base64":
+            encoded: object = base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
+        else:
+            encoded = vector
+        data.append({"object": "embedding", "index": index, "embedding": encoded})
+    tokens = sum(len(str(t)) // 4 + 1 for t in texts)
+    return {"object": "list", "data": data, "model": state.served_model or body.get("model", "fake-embedding"),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+
+
 # --- HTTP wiring ----------------------------------------------------------------------------
 
 def make_app(state: ServerState):
@@ -311,6 +351,12 @@ def make_app(state: ServerState):
         method, path = scope["method"], scope["path"]
         if (method, path) == ("POST", "/v1/chat/completions"):
             await chat_completions(scope, receive, send)
+            return
+        if (method, path) == ("POST", "/v1/embeddings"):
+            if not dict(scope["headers"]).get(b"authorization", b"").startswith(b"Bearer "):
+                await send_json(send, *_error(401, "missing API key", "invalid_request_error"))
+                return
+            await send_json(send, 200, embeddings_answer(await read_json(receive), state))
             return
         reply = await control(method, path, receive)
         if reply is None:
