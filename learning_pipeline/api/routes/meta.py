@@ -93,7 +93,7 @@ class PredictRequest(BaseModel):
 def _predict(request: Request, traces: list[dict], build_id: str | None) -> dict:
     predictor = request.app.state.learned.predictor.get()
     if predictor is None:
-        raise ApiError(503, "no success predictor has been trained yet: materialize the success_predictor asset once build summaries have landed")
+        raise ApiError(409, "no success predictor has been trained yet: materialize the success_predictor asset once build summaries have landed")
     try:
         return predictor.predict(traces, build_id)
     except (GuidanceError, ValueError, TypeError, KeyError) as err:
