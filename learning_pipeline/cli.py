@@ -216,9 +216,12 @@ def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
                   for e in result.get_asset_materialization_events()}
         evaluation = events.get("adapter_evaluation")
         if evaluation:
-            print(f"    {model}: held-out preference accuracy {evaluation['champion']} {evaluation['champion_accuracy']:.3f} "
-                  f"-> candidate v{evaluation['candidate_version']} {evaluation['candidate_accuracy']:.3f} "
-                  f"(95% interval {evaluation['candidate_interval']}, {evaluation['held_out_pairs']} held-out pairs)")
+            print(f"    {model}: {evaluation['held_out_pairs']} held-out pairs; accuracy by own likelihood: base "
+                  f"{evaluation.get('base_likelihood_accuracy', float('nan')):.3f}, {evaluation['champion']} "
+                  f"{evaluation['champion_accuracy']:.3f} -> candidate v{evaluation['candidate_version']} "
+                  f"{evaluation['candidate_accuracy']:.3f} (95% interval over builds {evaluation['candidate_interval']}); "
+                  f"best trivial baseline {evaluation.get('best_baseline', '-')}, candidate "
+                  f"{evaluation.get('candidate_margin_over_best_baseline', float('nan')):+.3f} over it")
         if "shadow_promotion" in events:
             print(f"    {model}: v{events['shadow_promotion']['promoted_version']} promoted (was {events['shadow_promotion']['previous_champion']})")
         elif evaluation:

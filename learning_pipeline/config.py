@@ -115,8 +115,12 @@ class MetaConfig:
     design_pattern_min_score: float = 75.0  # visual `overall` of a design choice
     anti_condition_max_score: float = 50.0  # a design in a soul scoring below this marks that soul as an anti-condition
     architecture_decision_types: tuple[str, ...] = ("architecture_choice", "component_structure", "api_design", "lattice_cell_build")
-    min_support: int = 2  # verified successes a code/design/architecture pattern needs
+    min_support: int = 2  # verified successes a code/design/architecture pattern needs (counted after merging)
     merge_similarity: float = 0.92  # near-duplicates of one category merge above this cosine
+    # Decisions are free text that paraphrases more than extracted templates do (successful options of
+    # the simulator: median nearest-neighbour cosine 0.76), so they merge from a lower cosine.
+    architecture_merge_similarity: float = 0.85
+    min_strategy_support: int = 3  # a `strategy_selection` option seen this often joins as a strategy
     prior_success: float = 0.7  # usage prior of a pattern extracted from verified success...
     prior_strength: float = 4.0  # ...worth this many uses, so one success is not 100%
     # Cosine below which a pattern is not returned at all: calibrated for the packaged MiniLM model on the

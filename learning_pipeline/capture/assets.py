@@ -11,7 +11,7 @@ from learning_pipeline.capture.processing import (
     QUARANTINE_SCHEMA, QUARANTINE_TABLE, process_partition, read_traces, stored_schema,
 )
 from learning_pipeline.capture.wire import TRACE_KINDS
-from learning_pipeline.metadata import markdown_preview, table_schema_metadata
+from learning_pipeline.metadata import markdown_preview, redacted_json, redacted_log, table_schema_metadata
 from learning_pipeline.partitions import daily_partitions
 from learning_pipeline.resources import LearningHome
 
@@ -77,7 +77,7 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
         files = landing.files_for(partition, first)
         # Remember which landing files produced this partition: the sensor's change detector.
         stats = process_partition(files, partition, settings.partition_start, lake, settings.limits,
-                                  log=context.log.debug, landing_fingerprint=landing.fingerprint(files),
+                                  log=redacted_log(context.log.debug), landing_fingerprint=landing.fingerprint(files),
                                   superseded_elsewhere=landing.superseded_elsewhere(partition, settings.partition_start))
         for key in ("lines_read", "accepted", "quarantined", "superseded"):
             totals[key] += getattr(stats, key)
@@ -114,7 +114,7 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
             "dagster/row_count": quarantine.height,
             **{k: v for k, v in totals.items()},
             "redactions_by_kind": dg.MetadataValue.json(redactions_by_kind),
-            "quarantine_reasons": dg.MetadataValue.json(reasons),
+            "quarantine_reasons": redacted_json(reasons),  # reasons may quote a field
             "preview": markdown_preview(quarantine, ["source_file", "source_line", "kind", "record_id", "field", "reason"]),
         },
     )

@@ -12,6 +12,7 @@ from learning_pipeline.capture.processing import QUARANTINE_TABLE, STATS_TABLE, 
 from learning_pipeline.capture.redaction import redaction_counts_frame
 from learning_pipeline.capture.wire import TraceKind
 from learning_pipeline.lake import Lake
+from learning_pipeline.metadata import redacted
 
 
 def count_lines(files: list[Path]) -> int:
@@ -31,7 +32,7 @@ def check_unique_ids(lake: Lake, spec: TraceKind, partitions: list[str]) -> dg.A
         passed=not duplicated,
         check_name="unique_ids",
         asset_key=spec.table,
-        metadata={"rows": len(ids), "duplicated_ids": len(duplicated), "examples": ", ".join(map(str, duplicated[:5]))},
+        metadata={"rows": len(ids), "duplicated_ids": len(duplicated), "examples": redacted(", ".join(map(str, duplicated[:5])))},
     )
 
 

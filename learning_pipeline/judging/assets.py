@@ -23,7 +23,7 @@ from learning_pipeline.judging.judgments import (
 from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA, JudgmentLedger
 from learning_pipeline.judging.resources import JudgeResource
 from learning_pipeline.judging.rubrics import JUDGE_TYPES
-from learning_pipeline.metadata import markdown_preview, table_schema_metadata
+from learning_pipeline.metadata import markdown_preview, redacted, table_schema_metadata
 from learning_pipeline.partitions import daily_partitions
 from learning_pipeline.resources import LearningHome
 
@@ -88,7 +88,7 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
                 f"{report.from_ledger} from the ledger, {report.judged_now} judged now {dict(report.by_status)}"
             )
         for failure in total.failures[:20]:
-            context.log.warning(f"judgment failed (kept, retried next run): {failure}")
+            context.log.warning(redacted(f"judgment failed (kept, retried next run): {failure}"))
         day = pl.concat(frames) if frames else pl.DataFrame(schema=JUDGMENT_SCHEMA)
         return dg.MaterializeResult(
             metadata={

@@ -7,12 +7,13 @@ import polars as pl
 
 from learning_pipeline.capture.processing import read_traces
 from learning_pipeline.judging.judgments import JUDGMENTS_TABLE
-from learning_pipeline.meta.patterns import LIBRARY_TABLE, build_library, extract_candidates
+from learning_pipeline.meta.pattern_sources import extract_candidates
+from learning_pipeline.meta.patterns import LIBRARY_TABLE, build_library
 from learning_pipeline.meta.resources import PatternEmbedder
 from learning_pipeline.meta.service import OBSERVATIONS_TABLE, POSTERIORS_TABLE
 from learning_pipeline.meta.strategies import (
-    OBSERVATION_SCHEMA, POSTERIOR_SCHEMA, catalogue, fit, outcome_observations, posterior_table,
-    selection_observations,
+    OBSERVATION_SCHEMA, POSTERIOR_SCHEMA, SEED_STRATEGIES, catalogue, fit, outcome_observations, posterior_table,
+    selection_observations, supported_selections,
 )
 from learning_pipeline.meta.strategy_evaluation import offline_evaluation
 from learning_pipeline.metadata import markdown_preview, table_schema_metadata
@@ -35,16 +36,18 @@ def strategy_observations(context: dg.AssetExecutionContext, learning_home: Lear
     decisions, with its context fields (tag, app soul, error type, phase, decision type)."""
     lake = learning_home.lake()
     decisions = lake.read("decision_traces")
-    frames = [outcome_observations(read_traces(lake, "strategy_outcome"))]
-    if decisions.height:
-        frames.append(selection_observations(decisions, read_traces(lake, "design_choice")))
-    observations = pl.concat(frames).sort("at")
+    outcomes = outcome_observations(read_traces(lake, "strategy_outcome"))
+    selections = selection_observations(decisions, read_traces(lake, "design_choice")) if decisions.height else outcomes.clear()
+    known = {(d, n) for d, named in SEED_STRATEGIES.items() for n in named} | set(outcomes.select("domain", "strategy").iter_rows())
+    kept = supported_selections(selections, known, learning_home.settings().meta.min_strategy_support)
+    observations = pl.concat([outcomes, kept]).sort("at")
     lake.write(OBSERVATIONS_TABLE, observations)
     by_source = dict(observations.group_by("source").len().iter_rows()) if observations.height else {}
     return dg.MaterializeResult(metadata={
         "dagster/row_count": observations.height,
         **{f"from_{k}": v for k, v in sorted(by_source.items())},
         "with_logged_propensity": observations.filter(pl.col("propensity").is_not_null()).height,
+        "one_off_selection_options_left_out": selections.height - kept.height,
     })
 
 
@@ -137,6 +140,7 @@ def pattern_library(context: dg.AssetExecutionContext, learning_home: LearningHo
         "patterns": report.patterns,
         "growth": report.patterns - previous,
         "merged_near_duplicates": report.merged,
+        "left_out_for_support": report.unsupported,
         "candidates": report.candidates,
         "by_category": dg.MetadataValue.json(report.by_category),
         "usage_events": report.usage_events,

@@ -16,7 +16,8 @@ from learning_pipeline.config import LearningSettings, MetaConfig
 from learning_pipeline.lake import Lake
 from learning_pipeline.meta.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
 from learning_pipeline.meta.pattern_search import PatternIndex
-from learning_pipeline.meta.patterns import CATEGORIES, LIBRARY_TABLE, error_signature
+from learning_pipeline.meta.pattern_sources import error_signature
+from learning_pipeline.meta.patterns import CATEGORIES, LIBRARY_TABLE
 from learning_pipeline.meta.strategies import (
     OBSERVATION_SCHEMA, POSTERIOR_SCHEMA, StrategyModel, catalogue, fit,
 )

@@ -136,6 +136,16 @@ def selection_observations(decisions: pl.DataFrame, designs: pl.DataFrame | None
     return pl.DataFrame(rows, schema=OBSERVATION_SCHEMA)
 
 
+def supported_selections(selections: pl.DataFrame, known: set[tuple[str, str]], min_support: int) -> pl.DataFrame:
+    """`strategy_selection` options name a strategy when they repeat: an option chosen at least
+    `min_support` times, or one naming a strategy already known. A one-off free-text option is
+    a decision, not a strategy."""
+    counts = selections.group_by("domain", "strategy").len()
+    keep = {(d, s) for d, s, n in counts.iter_rows() if n >= min_support} | known
+    return selections.filter(pl.struct("domain", "strategy").map_elements(
+        lambda r: (r["domain"], r["strategy"]) in keep, return_dtype=pl.Boolean)) if selections.height else selections
+
+
 # -- the catalogue ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Strategy:

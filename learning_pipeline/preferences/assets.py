@@ -139,10 +139,11 @@ def training_batches(context: dg.AssetExecutionContext, config: TrainingBatchCon
     again here, under the model's training lock: a run queued behind another must not train on
     the few pairs the other left. Below it, or when the model is already training, the run ends
     as skipped (this asset is not materialized, so the training steps after it are skipped)."""
-    lake, home = learning_home.lake(), learning_home.settings().home
+    settings, lake = learning_home.settings(), learning_home.lake()
+    home = settings.home
     model = next(m for m in SHADOW_MODELS if m.name == context.partition_key)
     try:
-        hold_model(context, home, model.name)
+        hold_model(context, settings, model.name)
     except ModelBusy as busy:
         context.log_event(skip_training(context, home, lake, model.name, str(busy), holder=busy.holder.get("run_id")))
         return

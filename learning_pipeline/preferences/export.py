@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
-from learning_pipeline.capture.redaction import redact_text
 from learning_pipeline.lake import atomic_write_bytes
+from learning_pipeline.preferences.secret_scan import scan_export_lines, summarise
 from learning_pipeline.preferences.split import FLAGGED
 
 FORMATS = ("trl", "jsonl")
@@ -54,13 +54,9 @@ def export_lines(pairs: pl.DataFrame, fmt: str) -> list[str]:
 
 
 def secrets_in(lines: list[str]) -> list[tuple[int, str]]:
-    """(line number, kinds) of export lines in which the redaction rules still find a secret."""
-    hits = []
-    for number, line in enumerate(lines, start=1):
-        _, counts = redact_text(line)
-        if counts:
-            hits.append((number, ", ".join(sorted(counts))))
-    return hits
+    """(line number, "scanner: kind, ...") of export lines in which either of two independent
+    scanners finds a secret: detect-secrets, and our redaction rules (secret_scan.py)."""
+    return summarise(scan_export_lines(lines))
 
 
 class SecretInExportError(RuntimeError):

@@ -220,3 +220,17 @@ class ShadowModelRegistry:
         if status in ("completed", "failed", "skipped"):
             row["completed_at"] = _now()
         self.lake.write(RUNS_TABLE, pl.DataFrame([row], schema=RUN_SCHEMA), run_id, key="run")
+
+    def fail_interrupted(self, model: str, current_run_id: str) -> list[int]:
+        """Called by a run that holds the model's training lock: no other run can be training, so a
+        version still `training` (and its run still `running`) belongs to a process that died
+        mid-training (kill -9, a lost node). Marks them failed so nothing shows as training forever.
+        Returns the versions it failed."""
+        reason = "interrupted: the process training it ended before the training did"
+        stale = self.versions(model).filter((pl.col("status") == "training") & (pl.col("run_id") != current_run_id))
+        for version in stale.get_column("version").to_list():
+            self.update(model, version, status="failed", metrics={"error": reason})
+        runs = self.runs(model)
+        for run_id in runs.filter(pl.col("status").is_in(["pending", "running"]) & (pl.col("run_id") != current_run_id)).get_column("run_id"):
+            self.record_run(run_id, model, {}, "failed", error=reason)
+        return stale.get_column("version").to_list()

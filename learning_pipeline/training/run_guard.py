@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from learning_pipeline.config import LearningSettings
 from learning_pipeline.lake import Lake
 from learning_pipeline.run_keys import SKIP_REASON_TAG, SKIPPED_TAG
 from learning_pipeline.training import model_lock
@@ -18,15 +19,19 @@ from learning_pipeline.training.registry import ShadowModelRegistry
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
 
-def hold_model(context: dg.AssetExecutionContext, home, model: str) -> None:
-    """Take (or keep) the model's training lock for this run; raises model_lock.ModelBusy."""
+def hold_model(context: dg.AssetExecutionContext, settings: LearningSettings, model: str) -> None:
+    """Take (or keep) the model's training lock for this run; raises model_lock.ModelBusy. Holding
+    it, any version left `training` by a dead process is marked failed."""
     instance = context.instance
 
     def run_finished(run_id: str) -> bool:
         run = instance.get_run_by_id(run_id)
         return run is None or run.status in FINISHED
 
-    model_lock.acquire(home, model, context.run.run_id, run_finished)
+    model_lock.acquire(settings.home, model, context.run.run_id, run_finished)
+    interrupted = ShadowModelRegistry(Lake(settings.lake_dir)).fail_interrupted(model, context.run.run_id)
+    if interrupted:
+        context.log.warning(f"{model}: " + ", ".join(f"v{v}" for v in interrupted) + " marked failed: their training was interrupted")
 
 
 def let_go(context: dg.AssetExecutionContext, home, model: str) -> None:

@@ -129,11 +129,23 @@ SECRETS = [
     Secret("url_password", "REDIS_URL=redis://:{S}@cache:6379/0", fake(16)),
     Secret("url_password", "amqp://guest:{S}@rabbit.example.com/vhost", "p@ss!w0rd"),
     Secret("url_password", "mysql://root:{S}@127.0.0.1:3306/shop", "Br4ck3t[s]:ok"),
-    Secret("high_entropy", "const WEBHOOK_SIGNING_SECRET = '{S}';", fake(40)),
-    Secret("high_entropy", "X-Api-Secret: {S}", fake_b64(32)),
-    Secret("high_entropy", "HF_TOKEN={S}", "hf_" + fake(34)),
+    Secret("high_entropy", "const WEBHOOK_SIGNATURE_HEADER_VALUE = '{S}';", fake(40)),
+    Secret("high_entropy", "X-Api-Signature: {S}", fake_b64(32)),
+    Secret("high_entropy", "pulled the model with {S} yesterday", "hf_" + fake(34)),
     # 16 symbols twice each: exactly 4.0 bits per character, the low end of real tokens
-    Secret("high_entropy", "SESSION_SECRET={S}", "".join(_rng.sample(list("k9Qm2Xv7Rt4Lp8Zw") * 2, 32))),
+    Secret("high_entropy", "cookie value {S}", "".join(_rng.sample(list("k9Qm2Xv7Rt4Lp8Zw") * 2, 32))),
+    # a secret-naming variable wins over the shape of its value
+    Secret("named_secret", "const WEBHOOK_SIGNING_SECRET = '{S}';", fake(40)),
+    Secret("named_secret", "X-Api-Secret: {S}", fake_b64(32)),
+    Secret("named_secret", "HF_TOKEN={S}", "hf_" + fake(34)),
+    Secret("named_secret", "JWT_SECRET='{S}'", "mysupersecretvalue"),
+    Secret("password", '{"username": "admin", "password": "{S}"}', "Tr0ub4dor&3"),
+    Secret("password", "DB_PASSWORD={S}", "hunter2hunter"),
+    Secret("password", "db:\n  user: app\n  password: {S}\n", "s3cr3t-Pa55"),
+    Secret("password", "psycopg2.OperationalError: could not connect: password={S} rejected", "Xk9pQ2zz"),
+    Secret("service_token", "export GITLAB_TOKEN={S} && git push origin main", "glpat-" + fake(20, URLSAFE)),
+    Secret("service_token", "shopify.api_version; const session = '{S}';", "shpat_" + fake(32, "0123456789abcdef")),
+    Secret("basic_auth", "curl -H 'Authorization: Basic {S}' https://api.example.com", base64.b64encode(b"admin:" + fake(12).encode()).decode()),
     Secret("email", "Contact {S} for staging access.", "jane.doe+builds@example.co.uk"),
     Secret("email", "Author: Sam Lee <{S}>\nDate: Tue Jan 13", "sam.lee@acme-corp.io"),
 ]
@@ -189,8 +201,9 @@ def test_corpus_is_big_enough_and_covers_every_kind():
 
 def test_marker_format_and_unknown_kind():
     assert marker("jwt") == "[REDACTED:jwt]"
+    assert marker("password") == "[REDACTED:password]"
     with pytest.raises(ValueError):
-        marker("password")
+        marker("passwords")
 
 
 @pytest.mark.parametrize("case", BY_ID.values(), ids=BY_ID.keys())
@@ -422,3 +435,232 @@ def test_prefilter_leaves_ordinary_code_lines_alone():
         ]
     ]
     assert _flag_lines(pl.Series(code)).to_list() == [False, False, False, False, True]
+
+
+# --- formats seen leaking (issue 9), in every style a trace carries them ----------------------
+HEX = "0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # the variable / key it is assigned to
+    value: str
+    kind: str
+
+
+FORMATS = [
+    Format("DB_PASSWORD", "hunter2-" + fake(6), "password"),
+    Format("password", "Tr0ub4dor&3" + fake(3), "password"),
+    Format("passwd", fake(10), "password"),
+    Format("adminPassword", "p4ss" + fake(8), "password"),
+    Format("SMTP_PASS", fake(12), "password"),
+    Format("JWT_SECRET", "super-secret-jwt-" + fake(8), "named_secret"),
+    Format("client_secret", fake(32), "named_secret"),
+    Format("api_key", fake(32), "named_secret"),
+    Format("apiKey", fake(24), "named_secret"),
+    Format("ACCESS_TOKEN", fake(40, URLSAFE), "named_secret"),
+    Format("token", fake(28), "named_secret"),
+    Format("TWILIO_AUTH_TOKEN", fake(32, HEX), "named_secret"),
+    Format("private_key_id", fake(40, HEX), "named_secret"),
+    Format("GITLAB_TOKEN", "glpat-" + fake(20, URLSAFE), "service_token"),
+    Format("MAILGUN_API_KEY", "key-" + fake(32, HEX), "service_token"),
+    Format("SHOPIFY_ACCESS_TOKEN", "shpat_" + fake(32, HEX), "service_token"),
+    Format("DATABRICKS_TOKEN", "dapi" + fake(32, HEX), "service_token"),
+    Format("DIGITALOCEAN_TOKEN", "dop_v1_" + fake(64, HEX), "service_token"),
+    Format("TWILIO_API_KEY", "SK" + fake(32, HEX), "service_token"),
+    Format("SENDGRID_API_KEY", "SG." + fake(22, URLSAFE) + "." + fake(43, URLSAFE), "service_token"),
+    Format("NPM_TOKEN", "npm_" + fake(36), "service_token"),
+    Format("PYPI_TOKEN", "pypi-AgEIcHlwaS5vcmc" + fake(60, URLSAFE), "service_token"),
+    Format("HUGGINGFACE_TOKEN", "hf_" + fake(34, string.ascii_letters), "service_token"),
+    Format("NOTION_TOKEN", "ntn_" + fake(11, string.digits) + fake(35), "service_token"),
+    Format("LINEAR_API_KEY", "lin_api_" + fake(40), "service_token"),
+    Format("GITHUB_TOKEN", "ghp_" + fake(36), "github_token"),
+    Format("OPENAI_API_KEY", "sk-proj-" + fake(48, URLSAFE), "openai_key"),
+]
+STYLES = {
+    "json": '{{"{name}": "{value}", "region": "eu-west-1"}}',
+    "code_ts": 'const {name} = "{value}";',
+    "code_object": "export const config = {{ {name}: '{value}', retries: 3 }};",
+    "code_py": 'settings.{name} = "{value}"',
+    "env": "NODE_ENV=production\n{name}={value}\nPORT=3000",
+    "env_export": "export {name}='{value}'",
+    "yaml": "services:\n  api:\n    environment:\n      {name}: {value}\n      DEBUG: 'false'",
+    "escaped_json": '{{\\"{name}\\": \\"{value}\\", \\"debug\\": false}}',
+    "error": "Error: request to /v1/charges failed (401); {name}={value} was rejected",
+}
+MATRIX = {f"{f.name}-{style}": (f, style) for f in FORMATS for style in STYLES}
+
+
+@pytest.mark.parametrize("case", MATRIX.values(), ids=MATRIX.keys())
+def test_every_format_is_redacted_in_every_style(case):
+    fmt, style = case
+    text = STYLES[style].format(name=fmt.name, value=fmt.value)
+    redacted, counts = redact_text(text)
+    assert fmt.value not in redacted
+    # gitleaks' rules end a token at a quote, a blank or `;`, not at the backslash of an
+    # escaped quote: there the name catches it
+    kinds = {fmt.kind, "named_secret"} if style == "escaped_json" else {fmt.kind}
+    assert sum(counts.values()) == 1 and set(counts) <= kinds, (text, redacted)
+    (kind,) = counts
+    # the name, the structure around it and the other settings survive
+    assert fmt.name in redacted and marker(kind) in redacted
+    # and the raw JSON-lines path agrees, whatever the encoder escaped
+    line = json.dumps({"kind": "code_artifact", "data": {"code": text}})
+    (raw,), frame = redaction_counts_frame(pl.Series([line]))
+    assert json.loads(raw)["data"]["code"] == redacted
+    assert {k: v for k, v in frame.row(0, named=True).items() if v} == dict(counts)
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=[f.name for f in FORMATS])
+def test_a_trace_member_named_like_a_secret_loses_its_value(fmt: Format):
+    doc = {"kind": "decision", "data": {"traceId": "dec_1", "env": {fmt.name: fmt.value, "REGION": "eu-west-1"}}}
+    redacted, counts = redact_obj(doc)
+    assert redacted["data"]["env"] == {fmt.name: marker(fmt.kind), "REGION": "eu-west-1"}
+    assert counts == Counter({fmt.kind: 1})
+    for ensure_ascii in (True, False):
+        (raw,), frame = redaction_counts_frame(pl.Series([json.dumps(doc, ensure_ascii=ensure_ascii, indent=1)]))
+        assert json.loads(raw) == redacted
+        assert {k: v for k, v in frame.row(0, named=True).items() if v} == dict(counts)
+
+
+def test_basic_auth_headers_lose_their_credentials():
+    credentials = base64.b64encode(b"deploy:" + fake(16).encode()).decode()
+    for text in (
+        f"Authorization: Basic {credentials}",
+        f'headers: {{ "Authorization": "Basic {credentials}" }}',
+        f"requests.get(url, headers={{'authorization': 'basic {credentials}'}})",
+        f'{{\\"Authorization\\": \\"Basic {credentials}\\"}}',
+    ):
+        redacted, counts = redact_text(text)
+        assert credentials not in redacted and counts == Counter(basic_auth=1), text
+
+
+def test_gcp_service_account_json_loses_key_and_key_id():
+    key_id = fake(40, HEX)
+    account = {
+        "type": "service_account",
+        "project_id": "acme-prod",
+        "private_key_id": key_id,
+        "private_key": "-----BEGIN PRIVATE KEY-----\n" + pem_body(5) + "\n-----END PRIVATE KEY-----\n",
+        "client_email": "builder@acme-prod.iam.gserviceaccount.com",
+        "client_id": "104913248501234567890",
+    }
+    redacted, counts = redact_text(json.dumps(account, indent=2))
+    assert key_id not in redacted and "BEGIN PRIVATE KEY-----\\n" not in redacted.replace("[REDACTED:private_key]", "")
+    assert counts == Counter(named_secret=1, private_key=1, email=1)
+    assert '"project_id": "acme-prod"' in redacted and '"client_id": "104913248501234567890"' in redacted
+
+
+NAMED_LOOKALIKES = [
+    "interface LoginForm { email: string; password: string; remember?: boolean }",
+    "password: string",
+    "const apiKey = process.env.API_KEY;",
+    "apiKey: import.meta.env.VITE_API_KEY,",
+    "token = os.environ['GITHUB_TOKEN']",
+    'secret = os.getenv("JWT_SECRET")',
+    '{"token": "[REDACTED:github_token]", "expires": 3600}',
+    "Set token=<your-token> and password=<password> in .env",
+    'OPENAI_API_KEY=sk-... and ANTHROPIC_API_KEY="your-api-key-here"',
+    "password: z.string().min(8, 'Password must be at least 8 characters'),",
+    "const [password, setPassword] = useState('');",
+    "if (!password) return { error: 'Password is required' };",
+    '<input type="password" name="password" autoComplete="current-password" />',
+    '{"password": "required", "email": "invalid"}',
+    "const token = await getToken({ template: 'supabase' });",
+    "token: req.headers.authorization?.split(' ')[1],",
+    "password = request.form['password']",
+    "def login(username: str, password: str) -> Token:",
+    "max_tokens: 512, token_type: 'bearer', tokens_used: 1834",
+    "DB_PASSWORD=${DB_PASSWORD:-postgres} and SECRET_KEY=$SECRET_KEY",
+    "password: {{ .Values.db.password }}",
+    "api_key: YOUR_API_KEY",
+    "password: '********'",
+    "The token is expired; the password was reset.",
+    "bypass: true, compass: 'north', passport: 'passport-local'",
+    "passwordHash: hashedPassword, passwordResetExpires: Date.now() + 3600000",
+    'const mockToken = "Xy7Xy7Xy7Xy7Xy7Xy7Xy7Xy7Xy7Xy7Xy7Xy7"; // fixture',
+    '{"traceId": "3f2b8c1e-9a4d-4e7f-b6c5-2d1a0e9f8b7c", "buildId": "7c9e6679-7425-40de-944b-e07fc1f90ae7"}',
+    "commit_sha: 9fceb02d0ae598e95dc970b74767f19372d61af8, content_md5: d41d8cd98f00b204e9800998ecf8427e",
+    "Basic authentication is disabled; use a Bearer token.",
+    "Authorization: Basic <credentials>",
+    "a key-value store, monkey-patching and the keyboard shortcuts",
+    "headers: { 'x-api-key': apiKey, 'content-type': 'application/json' }",
+    "localStorage.setItem('token', token); const secret = useSecret();",
+    "queryKey: ['todos', page], idempotencyKey: requestId",
+    "SECRET: false\nTOKEN_TTL: 3600\nPASSWORD_MIN_LENGTH: 12",
+]
+
+
+@pytest.mark.parametrize("text", NAMED_LOOKALIKES, ids=[t[:40] for t in NAMED_LOOKALIKES])
+def test_named_lookalike_survives_unchanged(text: str):
+    assert redact_text(text) == (text, Counter())
+
+
+@pytest.mark.parametrize(
+    "member",
+    [{"password": ""}, {"token": None}, {"apiKey": "YOUR_API_KEY"}, {"tokenCount": 42}, {"max_tokens": 512},
+     {"password": "required"}, {"secret": True}, {"password": "[REDACTED:password]"}, {"api_key": "${API_KEY}"}],
+    ids=str,
+)
+def test_lookalike_member_survives(member: dict):
+    doc = {"kind": "decision", "data": member}
+    assert redact_obj(doc) == (doc, Counter())
+    line = json.dumps(doc)
+    redacted, frame = redaction_counts_frame(pl.Series([line]))
+    assert redacted.to_list() == [line] and frame.sum_horizontal().to_list() == [0]
+
+
+# --- properties ---------------------------------------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+FRAGMENTS = (
+    [case.text for case in SECRETS]
+    + LOOKALIKES
+    + NAMED_LOOKALIKES
+    + [STYLES[style].format(name=f.name, value=f.value) for f in FORMATS[::3] for style in STYLES]
+)
+texts = st.lists(
+    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=30), st.sampled_from(['"', "\\", "\n", ": ", "=", "\\n", "'", "@"])),
+    max_size=6,
+).map("".join)
+keys = st.one_of(st.sampled_from(["password", "DB_PASSWORD", "apiKey", "token", "notes", "code", "id"]), st.text(max_size=8))
+documents = st.recursive(
+    st.one_of(texts, st.integers(), st.booleans(), st.none()),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts)
+def test_redaction_is_idempotent(text: str):
+    once, _ = redact_text(text)
+    assert redact_text(once) == (once, Counter())
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents, st.booleans())
+def test_json_lines_stay_valid_json_and_equal_redact_obj(doc, ensure_ascii: bool):
+    line = json.dumps({"kind": "decision", "data": doc}, ensure_ascii=ensure_ascii)
+    (raw,), frame = redaction_counts_frame(pl.Series([line]))
+    expected, counts = redact_obj(json.loads(line))
+    assert json.loads(raw) == expected
+    assert {k: v for k, v in frame.row(0, named=True).items() if v} == dict(counts)
+    again, frame_again = redaction_counts_frame(pl.Series([raw]))
+    assert again.to_list() == [raw] and frame_again.sum_horizontal().to_list() == [0]
+
+
+# --- the rule sets ------------------------------------------------------------------------------
+from learning_pipeline.capture.gitleaks_rules import DUPLICATES, EXCLUDED, load_rules  # noqa: E402
+from learning_pipeline.capture.redaction import _GROUP_ANCHORS  # noqa: E402
+
+
+def test_gitleaks_default_rules_all_load_and_their_anchors_compile_in_rust():
+    rules, _ = load_rules()
+    assert len(rules) >= 200 and not (EXCLUDED | DUPLICATES) & {rule.id for rule in rules}
+    for rule in rules:
+        assert rule.pattern.pattern and rule.gate.pattern, rule.id  # compiles with `regex`
+    probe = pl.Series(["x"])
+    for anchors in _GROUP_ANCHORS.values():
+        for anchor in anchors:
+            probe.str.contains(anchor)  # compiles with Rust's regex, within its size limit

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from learning_pipeline.config import MetaConfig
 from learning_pipeline.meta.pattern_search import PatternIndex, calibrate_min_relevance
-from learning_pipeline.meta.patterns import build_library, error_fix_candidates, error_signature
+from learning_pipeline.meta.pattern_sources import error_fix_candidates, error_signature
+from learning_pipeline.meta.patterns import build_library
 from learning_pipeline_tests.meta import error_families as ef
 
 

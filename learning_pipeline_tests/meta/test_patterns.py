@@ -9,10 +9,10 @@ from learning_pipeline.config import MetaConfig
 from learning_pipeline.lake import Lake
 from learning_pipeline.meta.embeddings import OpenAIEmbedder
 from learning_pipeline.meta.pattern_search import PatternIndex, allowed, calibrate_min_relevance
-from learning_pipeline.meta.patterns import (
-    LIBRARY_TABLE, architecture_candidates, build_library, code_candidates, design_candidates,
-    error_fix_candidates, error_signature,
+from learning_pipeline.meta.pattern_sources import (
+    architecture_candidates, code_candidates, design_candidates, error_fix_candidates, error_signature,
 )
+from learning_pipeline.meta.patterns import LIBRARY_TABLE, build_library
 from learning_pipeline_tests.fake_openai_server import start_fake_openai
 from learning_pipeline_tests.meta import error_families as ef
 
@@ -73,12 +73,25 @@ def test_code_patterns_come_from_high_scoring_artifacts_and_count_every_first_at
     ])
     judgments = pl.DataFrame({"item_id": ["a1@v2", "a2@v2", "a3@v2", "a4@v2", "a1@v1"], "judge_type": ["code_quality"] * 5,
                               "status": ["ok"] * 5, "overall": [92.0, 88.0, 40.0, 30.0, 99.0]})
-    candidates = code_candidates(artifacts, judgments, MetaConfig(code_pattern_min_score=75, min_support=2))
-    assert [c.name for c in candidates] == ["compound-components"]  # prop-drilling: only once in a high scorer
-    c = candidates[0]
+    config = MetaConfig(code_pattern_min_score=75, min_support=2)
+    candidates = {c.name: c for c in code_candidates(artifacts, judgments, config)}
+    c = candidates["compound-components"]
     assert c.sources == ["a1", "a2"] and c.code_template == "good code"
     assert (c.trials, c.successes) == (3.0, 2.0)  # every artifact that used it, high-scoring or not
     assert c.conditions == {"language=tsx"}
+    assert candidates["prop-drilling"].sources == ["a2"]  # a4 and a3 scored low
+
+
+def test_code_design_and_architecture_patterns_need_support_after_merging(fake_embedder):
+    artifacts = pl.DataFrame([
+        _artifact("a1", [("compound-components", "react", True), ("prop-drilling", "react", True)]),
+        _artifact("a2", [("compound-components", "react", True)]),
+    ])
+    judgments = pl.DataFrame({"item_id": ["a1@v2", "a2@v2"], "judge_type": ["code_quality"] * 2, "status": ["ok"] * 2, "overall": [90.0, 90.0]})
+    config = MetaConfig(min_support=2)
+    library, report = build_library(code_candidates(artifacts, judgments, config), fake_embedder, None, config)
+    assert library.get_column("name").to_list() == ["compound-components"]
+    assert report.unsupported == 1
 
 
 def _design(cid, soul, overall, fonts):
@@ -94,10 +107,11 @@ def test_design_patterns_per_soul_with_anti_conditions_where_the_same_system_sco
         _design("d3", "gaming_energy", 30, ["JetBrains Mono", "Inter"]),
         _design("d4", "gaming_energy", 95, ["Orbitron", "Rajdhani"]),  # support 1: not a pattern yet
     ])
-    [c] = design_candidates(designs, MetaConfig(min_support=2))
+    candidates = {c.solution_template: c for c in design_candidates(designs, MetaConfig(min_support=2))}
+    assert len(candidates["Typography: Orbitron for headings, Rajdhani for body text"].sources) == 1  # left out after merging
+    c = candidates["Typography: JetBrains Mono for headings, Inter for body text"]
     assert c.conditions == {"appSoul=developer_tools"}
     assert c.anti_conditions == {"appSoul=gaming_energy"}
-    assert c.solution_template == "Typography: JetBrains Mono for headings, Inter for body text"
 
 
 def test_architecture_patterns_from_successful_decisions_only():
@@ -110,7 +124,7 @@ def test_architecture_patterns_from_successful_decisions_only():
         decision("t3", "one global component", "success", prod=False), decision("t4", "one global component", "failure"),
         decision("t5", "typed store slices", "failure", phase="integration"), decision("t6", "typed store slices", "failure", phase="integration"),
     ])
-    [c] = architecture_candidates(decisions, MetaConfig(min_support=2))
+    [c] = architecture_candidates(decisions, MetaConfig(min_support=2))  # the other option never succeeded in production
     assert c.name == "typed store slices" and sorted(c.sources) == ["t1", "t2"]
     assert c.anti_conditions == {"phase=integration"}
 

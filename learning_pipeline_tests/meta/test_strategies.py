@@ -10,7 +10,7 @@ from learning_pipeline.meta.off_policy import LoggedOutcome, empirical_propensit
 from learning_pipeline.meta.posteriors import DiscountedBetas
 from learning_pipeline.meta.strategies import (
     OBSERVATION_SCHEMA, catalogue, fit, outcome_observations, posterior_table, selection_observations,
-    strategy_name,
+    strategy_name, supported_selections,
 )
 from learning_pipeline_tests.meta import bandit_world as bw
 
@@ -164,6 +164,11 @@ def test_observations_from_strategy_outcomes_and_selection_decisions():
         ("code_generation", "lock-the-intent-plan-small-steps", "gaming_energy", "TypeError", "intent_lock", 0.5)
     ]
     assert strategy_name("Component First") == "component-first"
+    # a one-off option is a decision, not a strategy; a repeated one or a known name is one
+    repeated = pl.concat([sel] * 3)
+    assert supported_selections(sel, set(), 3).height == 0
+    assert supported_selections(repeated, set(), 3).height == 3
+    assert supported_selections(sel, {("code_generation", "lock-the-intent-plan-small-steps")}, 3).height == 1
 
 
 # -- offline policy evaluation ----------------------------------------------------------------------

@@ -41,7 +41,7 @@ def test_an_export_with_a_secret_is_refused_and_nothing_is_written(tmp_path):
     leaky = _with_texts(_pairs(3)).with_columns(
         pl.when(pl.col("pair_id") == "pcode1").then(pl.lit("const key = 'AKIAIOSFODNN7EXAMPLQ'")).otherwise(pl.col("chosen")).alias("chosen")
     )
-    with pytest.raises(SecretInExportError, match="line 2: aws_access_key"):
+    with pytest.raises(SecretInExportError, match="line 2: .*aws_access_key"):
         write_export(leaky, "trl", tmp_path / "out.jsonl")
     assert not (tmp_path / "out.jsonl").exists()
 

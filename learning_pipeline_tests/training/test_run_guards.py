@@ -61,6 +61,19 @@ def test_a_run_queued_behind_another_does_not_train_on_the_leftovers(learning_ho
     model_lock.release(learning_home.settings().home, MODEL, "probe")
 
 
+def test_a_version_left_training_by_a_dead_process_is_failed_by_the_next_run(learning_home):
+    lake = learning_home.lake()
+    registry = ShadowModelRegistry(lake)
+    version = registry.add_candidate(MODEL, "tiny-llama", ("code",), "killed-run", "/adapters/v1", 500)
+    registry.record_run("killed-run", MODEL, {}, "running", version=version)
+    lake.write("preference_pairs", _pairs(3))
+    result = _materialize(learning_home, dg.DagsterInstance.ephemeral(), selection=["training_batches"])
+    assert result.success
+    assert registry.version(MODEL, version)["status"] == "failed" and "interrupted" in registry.version(MODEL, version)["metrics"]
+    runs = dict(registry.runs(MODEL).select("run_id", "status").iter_rows())
+    assert runs == {"killed-run": "failed", result.run_id: "skipped"}
+
+
 STALLED_TRAINER = """#!{python}
 # A training step that stalls until the test lets it go, then fails: it holds the model's lock meanwhile.
 import os, pathlib, sys, time

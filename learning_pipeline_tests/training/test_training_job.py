@@ -1,6 +1,7 @@
 """The training job end to end: Pipes training, evaluation, the blocking gate, promotion."""
 
 import datetime as dt
+import json
 
 import dagster as dg
 import polars as pl
@@ -63,15 +64,29 @@ def test_good_pairs_are_promoted_and_label_flipped_ones_are_stopped_by_the_gate(
     metadata = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
                 for e in first.get_asset_materialization_events()}
     assert metadata["shadow_adapter"]["final_loss"].value < metadata["shadow_adapter"]["first_loss"].value
-    assert metadata["adapter_evaluation"]["champion_accuracy"].value == 0.5  # the base model
+    evaluation = metadata["adapter_evaluation"]
+    # The first candidate is gated against what the base model measurably does, not an assumed 0.5.
+    assert evaluation["champion"].value == "base model"
+    assert evaluation["champion_accuracy"].value == evaluation["base_likelihood_accuracy"].value < 0.85
+    assert checks["promotion_gate"].metadata["compared_with"].value == "base model"
+    report = json.loads((adapter_dir / "eval_report.json").read_text())
+    assert report["gate_metric"] == "likelihood" and report["held_out_pairs"] == held_out.height == 32
+    assert set(report["baselines"]) == {"longer side", "training lookup", "bag-of-words logistic regression"}
+    assert report["candidate_margin_over_best_baseline"]["baseline"] == report["best_baseline"]
+    assert report["models"]["base model"]["implicit_reward"] is None  # 0 on every pair by construction
+    assert report["models"]["candidate v1"]["implicit_reward"]["value"] >= 0.85
 
     # New pairs that teach the opposite: the candidate must not replace the champion.
     flipped = _pairs(preference_records(COMBOS[96:160], seed=3), "train", 1000, flip=True)
     lake.write("preference_pairs", pl.concat([lake.read("preference_pairs"), flipped]))
     second = _train(learning_home, instance)
     assert not second.success
-    (check,) = second.get_asset_check_evaluations()
-    assert not check.passed and "below the required" in check.metadata["reasons"].value
+    checks = {c.check_name: c for c in second.get_asset_check_evaluations()}
+    assert checks["trained_version_has_metrics"].passed
+    check = checks["promotion_gate"]
+    assert not check.passed and "held-out errors" in check.metadata["reasons"].value
+    assert check.metadata["compared_with"].value == "champion v1"
+    assert check.metadata["error_reduction_relative"].value < 0.05
     assert registry.champion(MODEL)["version"] == 1
     assert registry.version(MODEL, 2)["status"] == "ready"  # trained and evaluated, never promoted
     assert [r["status"] for r in registry.runs(MODEL).to_dicts()] == ["completed", "completed"]
