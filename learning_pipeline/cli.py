@@ -463,13 +463,14 @@ def cmd_guide(args) -> int:
 
 def print_predictor_summary(settings: LearningSettings) -> None:
     """The demo's view of the success predictor: held-out figures against the base rate."""
-    from learning_pipeline.meta.guidance import load_predictor
+    from learning_pipeline.meta.guidance import predictor_dir
+    from learning_pipeline.meta.success import EVALUATION_FILE
 
-    predictor = load_predictor(settings)
-    if predictor is None:
+    path = predictor_dir(settings) / EVALUATION_FILE  # the figures only: no need to load the model
+    if not path.exists():
         print("\nSuccess predictor: not trained (too few labelled builds)")
         return
-    f = predictor.evaluation
+    f = json.loads(path.read_text())
     print(f"\nSuccess predictor (fit on {f['train_builds']} earlier builds, scored on the {f['test_builds']} later ones):")
     for name, label in (("model", "early signals"), ("trivial", "error count only"), ("base_rate", "base rate")):
         print(f"  {label:<16} AUC {f[name]['auc']:.3f}  Brier {f[name]['brier']:.4f}  ECE {f[name]['ece']:.4f}")

@@ -65,6 +65,7 @@ class DPOTrainingConfig:
     seed: int = 0
     gradient_accumulation_steps: int = 1
     qlora: bool = True  # 4-bit base weights (QLoRA) when a GPU and bitsandbytes are present
+    shuffle: bool = True  # False: pairs are seen in the order given (a curriculum, easiest first)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,8 @@ class MetaConfig:
     calibration_drift_tolerance: float = 0.08  # ECE on newly landed outcomes above the evaluated ECE by more: warn
     drift_min_builds: int = 30
     top_signals: int = 3
+    # Inverse L2 strength of the logistic model: tuned on simulator seed 1 only (bench/bench_success_predictor.py).
+    predictor_regularization: float = 1.0
     # -- learning optimizer --
     min_pairs_per_domain: int = 100  # a pair domain with fewer is short of training data
     judge_disagreement_points: float = 20.0  # mean |overall difference| of two judges on the same items
