@@ -32,7 +32,7 @@ def create_app(settings: LearningSettings | None = None, token: str | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.journal = TraceJournal(LandingZone(settings.landing_dir, settings.limits))
-        warmer = Warmer(settings, app.state.learned)
+        warmer = app.state.warmer = Warmer(settings, app.state.learned)
         warmer.start()
         try:
             yield

@@ -59,6 +59,9 @@ class Warmer:
     def __init__(self, settings: LearningSettings, learned: "LearnedState", every_s: float = 3.0):
         self.settings, self.learned, self.every_s = settings, learned, every_s
         self.error: str | None = None
+        # Held while reloading: a request that needs the pattern index waits for a build in
+        # progress instead of starting a second one beside it.
+        self.lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="state-warmer", daemon=True)
 
@@ -70,7 +73,8 @@ class Warmer:
 
         while True:
             try:
-                load_index(Lake(self.settings.lake_dir), self.settings.meta)
+                with self.lock:
+                    load_index(Lake(self.settings.lake_dir), self.settings.meta)
                 self.learned.strategies.get()
                 self.learned.predictor.get()
                 self.error = None

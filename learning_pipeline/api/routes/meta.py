@@ -32,6 +32,8 @@ def _embedder(request: Request):
 
 
 def _search(request: Request, query: str, category: str | None, k: int | None, context: dict | None) -> dict:
+    with request.app.state.warmer.lock:  # a rebuild in progress finishes first (then the cache is warm)
+        pass
     try:
         return search_patterns(request.app.state.settings, query, category, k, context, _embedder(request))
     except PatternLibraryError as err:
