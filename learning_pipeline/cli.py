@@ -11,6 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from learning_pipeline.config import ConfigError, LearningSettings
+from learning_pipeline.service.status import status_report
 
 
 def _settings() -> LearningSettings:
@@ -167,75 +168,6 @@ def cmd_run(args) -> int:
 
 
 # -- status --------------------------------------------------------------------------------------
-def status_report(settings: LearningSettings) -> dict:
-    import polars as pl
-
-    from learning_pipeline.capture.landing import LandingZone
-    from learning_pipeline.capture.processing import QUARANTINE_TABLE, STATS_TABLE
-    from learning_pipeline.capture.redaction import SECRET_KINDS
-    from learning_pipeline.lake import Lake
-    from learning_pipeline.preferences.pairs import flagged_by_reason
-    from learning_pipeline.run_history import last_runs
-    from learning_pipeline.training.registry_report import registry_summary
-
-    lake, landing = Lake(settings.lake_dir), LandingZone(settings.landing_dir)
-    tables = {t: lake.total_rows(t) for t in lake.tables()}
-    quarantine = lake.read(QUARANTINE_TABLE)
-    reasons = []
-    if quarantine.height:
-        reasons = (
-            quarantine.group_by("kind", "field")
-            .agg(pl.len().alias("count"), pl.col("reason").first().alias("example"))
-            .sort("count", descending=True)
-            .to_dicts()
-        )
-    stats = lake.read(STATS_TABLE)
-    redactions = {k: int(stats.get_column(f"redacted_{k}").sum()) for k in SECRET_KINDS if f"redacted_{k}" in stats.columns}
-    landing_days = landing.partitions()
-    judgments = lake.read("judgments")
-    pairs = lake.read("preference_pairs")
-    registry = registry_summary(lake)
-    return {
-        "learning_home": str(settings.home),
-        "landing": {"days": len(landing_days), "files": sum(len(landing.files(p)) for p in landing_days)},
-        "tables": tables,
-        "quarantine": {"count": quarantine.height, "by_reason": reasons},
-        "redactions": {"total": sum(redactions.values()), "by_kind": {k: v for k, v in redactions.items() if v}},
-        "judgments": {
-            "by_status": dict(judgments.group_by("status").len().iter_rows()) if judgments.height else {},
-            "mean_overall_by_judge": {t: round(v, 1) for t, v in judgments.filter(pl.col("status") == "ok")
-                                      .group_by("judge_type").agg(pl.col("overall").mean()).sort("judge_type").iter_rows()}
-            if judgments.height else {},
-        },
-        "preference_pairs": {
-            f"{d}/{s}": n for d, s, n in pairs.group_by("domain", "split").len().sort("domain", "split").iter_rows()
-        } if pairs.height else {},
-        # Pairs whose chosen side reads like prompt injection: kept out of training, for review.
-        "flagged_pairs": flagged_by_reason(pairs),
-        "capture": _capture_counts(stats, tables, quarantine.height),
-        "registry": registry,
-        "promoted_models": {name: m["champion"] for name, m in registry.items() if m["champion"] is not None},
-        "last_runs": last_runs(settings),
-    }
-
-
-def _capture_counts(stats, tables: dict[str, int], quarantined: int) -> dict:
-    """Every landed line once: stored as a row (`accepted`, the raw tables' rows), superseded by
-    a newer copy of its record, quarantined, or an exact duplicate of a quarantined line."""
-    from learning_pipeline.capture.wire import TRACE_KINDS
-
-    def total(column: str) -> int:
-        return int(stats.get_column(column).sum()) if stats.height and column in stats.columns else 0
-
-    return {
-        "lines_read": total("lines_read"),
-        "accepted": sum(tables.get(spec.table, 0) for spec in TRACE_KINDS.values()),
-        "superseded": total("superseded"),
-        "quarantined": quarantined,
-        "duplicates": total("duplicates"),
-    }
-
-
 def cmd_status(args) -> int:
     report = status_report(_settings())
     if args.json:
@@ -321,34 +253,29 @@ def cmd_train(args) -> int:
 
 def cmd_models(args) -> int:
     from learning_pipeline.lake import Lake
-    from learning_pipeline.training.registry import RegistryError, ShadowModelRegistry
+    from learning_pipeline.service.models import RegistryError, UnknownModelError, check_model, model_names, rollback, versions_report
+    from learning_pipeline.training.registry import ShadowModelRegistry
 
-    registry = ShadowModelRegistry(Lake(_settings().lake_dir))
-    from learning_pipeline.config import SHADOW_MODELS
-
-    known = [m.name for m in SHADOW_MODELS]
-    if args.name and args.name not in known:
-        raise ConfigError(f"no shadow model named {args.name!r}; the models are: {', '.join(known)}")
-    names = [args.name] if args.name else known
+    settings = _settings()
+    registry = ShadowModelRegistry(Lake(settings.lake_dir))
+    if args.name:
+        try:
+            check_model(args.name)
+        except UnknownModelError as err:
+            raise ConfigError(str(err)) from None
+    names = [args.name] if args.name else model_names()
     if args.rollback:
         if not args.name:
             print("error: name the model to roll back", file=sys.stderr)
             return 2
         try:
-            restored = registry.rollback(args.name)
+            restored = rollback(settings, args.name)
         except RegistryError as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
         print(f"{args.name}: rolled back to v{restored['version']}")
         return 0
-    report = {}
-    for name in names:
-        versions = registry.versions(name)
-        report[name] = [
-            {k: (str(v) if k in ("training_date", "promoted_at", "updated_at") and v is not None else v)
-             for k, v in row.items() if k != "metrics"}
-            for row in versions.to_dicts()
-        ]
+    report = versions_report(settings, names, iso=False)
     if args.json:
         print(json.dumps(report, indent=2, default=str))
         return 0
@@ -596,6 +523,13 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from learning_pipeline.api.server import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     import os
     import warnings
@@ -685,6 +619,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--context", required=True, help="a JSON file shaped as the POST /guidance body")
     p.add_argument("--json", action="store_true", help="print the /guidance answer")
     p.set_defaults(func=cmd_guide)
+    p = sub.add_parser("serve", help="the learning API (FastAPI) over LEARNING_HOME")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("status", help="counts per table, quarantine, redactions, the registry, promoted models, last runs")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
