@@ -120,7 +120,7 @@ def _training(report: dict) -> str:
         last = model["lastRun"]
         runs = ", ".join(f"{n} {s}" for s, n in model["runs"].items()) or "none"
         rows.append(f'<tr><td>{escape(model["name"])}</td><td>{runs}</td>'
-                    + (f'<td class="status-{escape(last["status"])}">{escape(last["status"])} (v{last["version"]})</td>'
+                    + (f'<td class="status-{escape(last["status"])}">{escape(last["status"])}{"" if last["version"] is None else " (v" + str(last["version"]) + ")"}</td>'
                        f'<td>{escape(last["startedAt"] or "")}</td><td>{_fmt(last["finalLoss"])}</td>'
                        f'<td>{escape((last["error"] or "")[:200])}</td>' if last else '<td>never ran</td><td></td><td></td><td></td>') + "</tr>")
     weekly = report["weekly"]

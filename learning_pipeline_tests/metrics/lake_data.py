@@ -69,3 +69,24 @@ def write_patterns(settings: LearningSettings, first_seen: list[tuple[str, dt.da
         "first_seen": [dt.datetime.combine(d, dt.time(9), tzinfo=dt.timezone.utc) for _, d in first_seen],
     }, schema={"pattern_id": pl.String, "category": pl.String, "first_seen": pl.Datetime("us", "UTC")})
     Lake(settings.lake_dir).write("pattern_library", frame)
+
+
+def write_judgments_and_pairs(settings: LearningSettings, days: list[dt.date], per_day: int = 4, cost: float = 0.002) -> None:
+    """A few judgments per day (LLM-priced) and a pair per two judgments, in the layers' own schemas."""
+    from learning_pipeline.judging.judgments import JUDGMENTS_TABLE
+    from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA
+    from learning_pipeline.preferences.assets import PAIRS_TABLE
+    from learning_pipeline.preferences.pairs import PAIR_TABLE_SCHEMA
+
+    lake = Lake(settings.lake_dir)
+    pairs = []
+    for day in days:
+        rows = [{c: None for c in JUDGMENT_SCHEMA} | {
+            "content_hash": f"h{day:%m%d}{i}", "judge_version": "v1", "judge_type": "code", "item_id": f"art_{day:%m%d}_{i}",
+            "status": "ok", "overall": 70.0 + i, "cost_usd": cost, "judged_at": dt.datetime(2026, 3, 23, tzinfo=dt.timezone.utc)}
+            for i in range(per_day)]
+        lake.write(JUDGMENTS_TABLE, pl.DataFrame(rows, schema=JUDGMENT_SCHEMA), day.isoformat())
+        pairs += [{c: None for c in PAIR_TABLE_SCHEMA} | {
+            "pair_id": f"pair_{day:%m%d}_{i}", "domain": "code", "split": "train",
+            "created_at": dt.datetime.combine(day, dt.time(11), tzinfo=dt.timezone.utc)} for i in range(per_day // 2)]
+    lake.write(PAIRS_TABLE, pl.DataFrame(pairs, schema=PAIR_TABLE_SCHEMA))
