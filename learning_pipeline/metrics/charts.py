@@ -48,6 +48,7 @@ def bars(chart_id: str, title: str, labels: list[str], values: list[float], ylab
          marker: float | None = None, marker_label: str = "") -> str:
     fig, ax = plt.subplots(figsize=(4.2, 2.4))
     ax.bar(range(len(values)), values, color=colour)
+    ax.set_ylim(0, max(max(values, default=0) * 1.1, 1e-9) if any(values) else 1)  # all zero: a flat floor, not a band around 0
     ax.set_xticks(range(len(values)), labels, fontsize=7, rotation=30 if len(labels) > 6 else 0)
     if marker is not None:
         ax.axvline(marker, color=TARGET, linestyle="--", linewidth=1)
@@ -82,5 +83,6 @@ def model_versions(chart_id: str, name: str, versions: list[dict]) -> str:
     ax.set_title(f"{name}: evaluation by version", fontsize=10, loc="left")
     if xs:
         ax.set_xticks(xs)
-    ax.legend(fontsize=7, frameon=False, loc="best")
+    if ax.get_legend_handles_labels()[0]:  # versions still training have no score to plot yet
+        ax.legend(fontsize=7, frameon=False, loc="best")
     return _svg(fig, chart_id)

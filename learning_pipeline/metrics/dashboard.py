@@ -97,7 +97,8 @@ def _models(report: dict) -> str:
         if not model["versions"]:
             parts.append(f'<h3>{escape(name)}</h3><p class="note">No version trained yet.</p>')
             continue
-        chart = charts.model_versions(f"model-{name}", name, model["versions"])
+        scored = any(v["evalScore"] is not None for v in model["versions"])
+        chart = charts.model_versions(f"model-{name}", name, model["versions"]) if scored else '<p class="note">No version evaluated yet.</p>'
         rows = "".join(
             f'<tr><td>v{v["version"]}</td><td class="status-{escape(v["outcome"])}">{escape(v["outcome"])}</td>'
             f'<td>{_fmt(v["evalScore"])}</td><td>{v["trainingDataCount"] or 0}</td>'
