@@ -28,8 +28,8 @@ test: install browser
 	$(VENV)/bin/python -m pytest -q learning_pipeline_tests
 
 ui: install
-	mkdir -p $(DAGSTER_HOME)
-	cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
+	# The repository's instance config (its run-queue limits) in DAGSTER_HOME, as the CLI does it.
+	$(PY) -c 'from learning_pipeline.config import LearningSettings; from learning_pipeline.runner import ensure_dagster_home; ensure_dagster_home(LearningSettings.from_env())'
 	# dagster dev in its own process group, so Ctrl-C / SIGTERM reach the webserver and daemon.
 	set -m; $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 

@@ -79,31 +79,42 @@ MAX_PROBLEMS_SHOWN = 5
 
 
 # -- run -----------------------------------------------------------------------------------------
-def run_pipeline(selection: list[str] | None = None, quiet: bool = False) -> bool:
+def run_pipeline(selection: list[str] | None = None, quiet: bool = False, force: bool = False) -> bool:
+    """Materialize what is stale: the days whose landing files changed, what depends on them, and
+    anything last materialized by other code. A second run with no new data does nothing."""
     import dagster as dg
 
+    from learning_pipeline.capture.assets import CAPTURE_KEYS
     from learning_pipeline.capture.landing import LandingZone
+    from learning_pipeline.capture.sensors import changed_partitions
     from learning_pipeline.definitions import defs
     from learning_pipeline.item_outcomes import item_outcomes
     from learning_pipeline.partitions import daily_partitions
-    from learning_pipeline.runner import ensure_dagster_home, materialize_stages, plan_stages
+    from learning_pipeline.runner import ensure_dagster_home, materialize_runs, plan_runs, stale_partitions
 
     settings = _settings()
     ensure_dagster_home(settings)
 
-    first = daily_partitions.get_first_partition_key()
-    with_data = sorted({max(p, first) for p in LandingZone(settings.landing_dir).partitions()})
-    stages = plan_stages(defs, selection)
+    keys = daily_partitions.get_partition_keys()
+    with_data = sorted({max(p, keys[0]) for p in LandingZone(settings.landing_dir).partitions() if p <= keys[-1]})
+    new_files = set(changed_partitions(defs.resources["learning_home"], keys[0], keys[-1]))
     instance = dg.DagsterInstance.get()
+    plan = stale_partitions(defs, instance, with_data, selection, {k: new_files for k in CAPTURE_KEYS}, force=force)
+    runs = plan_runs(defs, plan, selection)
+    fresh = [k.to_user_string() for k, wanted in plan.items() if not wanted]
+    if fresh:
+        tqdm.write(f"up to date (no new or changed data): {', '.join(fresh)}")
+    if not runs:
+        tqdm.write("nothing to materialize: every selected asset is up to date")
+        return True
     ok, finished = True, 0
-    with tqdm(total=len(stages), desc="materializing", unit=" stage", disable=quiet) as bar:
-        for stage, result in materialize_stages(defs, instance, with_data, selection):
+    with tqdm(total=len(runs), desc="materializing", unit=" run", disable=quiet) as bar:
+        for planned, result in materialize_runs(defs, instance, runs):
             finished += 1
             bar.update(1)
-            names = ", ".join(k.to_user_string() for k in stage.keys)
-            if result is None:
-                tqdm.write(f"skipped (no partitions with data): {names}")
-            elif not result.success:
+            names = ", ".join(k.to_user_string() for k in planned.keys)
+            days = "" if planned.span is None else f" [{planned.span[0]}..{planned.span[1]}]"
+            if not result.success:
                 ok = False
                 for event in result.all_events:
                     if event.is_step_failure:
@@ -117,8 +128,8 @@ def run_pipeline(selection: list[str] | None = None, quiet: bool = False) -> boo
                                    + " (kept as failed, retried on the next run)")
                 ok = ok and not broken
                 if not broken:
-                    tqdm.write(f"ok: {names}")
-    return ok and finished == len(stages)
+                    tqdm.write(f"ok: {names}{days}")
+    return ok and finished == len(runs)
 
 
 def resolve_selection(names: list[str]) -> list[str]:
@@ -153,7 +164,7 @@ def resolve_selection(names: list[str]) -> list[str]:
 
 def cmd_run(args) -> int:
     selection = resolve_selection(args.select.split(",")) if args.select else None
-    return 0 if run_pipeline(selection, quiet=args.quiet) else 1
+    return 0 if run_pipeline(selection, quiet=args.quiet, force=args.force) else 1
 
 
 # -- status --------------------------------------------------------------------------------------
@@ -216,9 +227,12 @@ def train_models(quiet: bool = False, run_config: dict | None = None) -> bool:
                   for e in result.get_asset_materialization_events()}
         evaluation = events.get("adapter_evaluation")
         if evaluation:
-            print(f"    {model}: held-out preference accuracy {evaluation['champion']} {evaluation['champion_accuracy']:.3f} "
-                  f"-> candidate v{evaluation['candidate_version']} {evaluation['candidate_accuracy']:.3f} "
-                  f"(95% interval {evaluation['candidate_interval']}, {evaluation['held_out_pairs']} held-out pairs)")
+            print(f"    {model}: {evaluation['held_out_pairs']} held-out pairs; accuracy by own likelihood: base "
+                  f"{evaluation.get('base_likelihood_accuracy', float('nan')):.3f}, {evaluation['champion']} "
+                  f"{evaluation['champion_accuracy']:.3f} -> candidate v{evaluation['candidate_version']} "
+                  f"{evaluation['candidate_accuracy']:.3f} (95% interval over builds {evaluation['candidate_interval']}); "
+                  f"best trivial baseline {evaluation.get('best_baseline', '-')}, candidate "
+                  f"{evaluation.get('candidate_margin_over_best_baseline', float('nan')):+.3f} over it")
         if "shadow_promotion" in events:
             print(f"    {model}: v{events['shadow_promotion']['promoted_version']} promoted (was {events['shadow_promotion']['previous_champion']})")
         elif evaluation:
@@ -465,13 +479,14 @@ def cmd_guide(args) -> int:
 
 def print_predictor_summary(settings: LearningSettings) -> None:
     """The demo's view of the success predictor: held-out figures against the base rate."""
-    from learning_pipeline.meta.guidance import load_predictor
+    from learning_pipeline.meta.guidance import predictor_dir
+    from learning_pipeline.meta.success import EVALUATION_FILE
 
-    predictor = load_predictor(settings)
-    if predictor is None:
+    path = predictor_dir(settings) / EVALUATION_FILE  # the figures only: no need to load the model
+    if not path.exists():
         print("\nSuccess predictor: not trained (too few labelled builds)")
         return
-    f = predictor.evaluation
+    f = json.loads(path.read_text())
     print(f"\nSuccess predictor (fit on {f['train_builds']} earlier builds, scored on the {f['test_builds']} later ones):")
     for name, label in (("model", "early signals"), ("trivial", "error count only"), ("base_rate", "base rate")):
         print(f"  {label:<16} AUC {f[name]['auc']:.3f}  Brier {f[name]['brier']:.4f}  ECE {f[name]['ece']:.4f}")
@@ -554,8 +569,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("run", help="materialize the graph for every partition that has data")
+    p = sub.add_parser("run", help="materialize the partitions with new or changed data, and what depends on them")
     p.add_argument("--select", help="comma-separated asset keys or selection strings")
+    p.add_argument("--force", action="store_true", help="materialize every partition with data again, stale or not")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_run)
 

@@ -11,9 +11,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The builder has months of history; partitions reach back this far unless overridden by
-# LEARNING_PARTITION_START. Traces older than this are quarantined, never dropped.
-DEFAULT_PARTITION_START = "2025-06-01"
+# Where the daily partitions start, in this order: LEARNING_PARTITION_START; the earliest day the
+# first ingest landed (recorded once in the landing zone, so the range follows the data and stays
+# put: a UI over 30 days of traces shows 30 days, not a year of "missing"); the earliest landing
+# day; else the last RECENT_DAYS days. Traces older than the start are quarantined, never dropped.
+PARTITION_START_FILE = ".partition_start"
+RECENT_DAYS = 30
 JUDGE_BACKENDS = ("heuristic", "llm")
 
 
@@ -65,6 +68,7 @@ class DPOTrainingConfig:
     seed: int = 0
     gradient_accumulation_steps: int = 1
     qlora: bool = True  # 4-bit base weights (QLoRA) when a GPU and bitsandbytes are present
+    shuffle: bool = True  # False: pairs are seen in the order given (a curriculum, easiest first)
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,8 @@ class MetaConfig:
     calibration_drift_tolerance: float = 0.08  # ECE on newly landed outcomes above the evaluated ECE by more: warn
     drift_min_builds: int = 30
     top_signals: int = 3
+    # Inverse L2 strength of the logistic model: tuned on simulator seed 1 only (bench/bench_success_predictor.py).
+    predictor_regularization: float = 1.0
     # -- learning optimizer --
     min_pairs_per_domain: int = 100  # a pair domain with fewer is short of training data
     judge_disagreement_points: float = 20.0  # mean |overall difference| of two judges on the same items
@@ -186,20 +192,36 @@ class LearningSettings:
 
     @classmethod
     def from_env(cls) -> "LearningSettings":
-        raw = os.environ.get("LEARNING_HOME", ".learning")
-        home = Path(raw).resolve()
-        if home.exists() and not home.is_dir():
-            raise ConfigError(f"LEARNING_HOME={raw!r} is a file, not a folder: point it at a folder (it is created if missing)")
-        return cls(home=home, partition_start=dt.date.fromisoformat(partition_start_from_env()))
+        home = learning_home_from_env()
+        return cls(home=home, partition_start=dt.date.fromisoformat(partition_start_from_env(home)))
 
 
-def partition_start_from_env() -> str:
-    """The partition start date as Dagster wants it (read at definition-load time)."""
-    value = os.environ.get("LEARNING_PARTITION_START", DEFAULT_PARTITION_START)
+def learning_home_from_env() -> Path:
+    raw = os.environ.get("LEARNING_HOME", ".learning")
+    home = Path(raw).resolve()
+    if home.exists() and not home.is_dir():
+        raise ConfigError(f"LEARNING_HOME={raw!r} is a file, not a folder: point it at a folder (it is created if missing)")
+    return home
+
+
+def partition_start_from_env(home: Path | None = None) -> str:
+    """The partition start date as Dagster wants it, read once at definition-load time (see
+    PARTITION_START_FILE above): the same answer every load until someone sets the variable."""
+    explicit = os.environ.get("LEARNING_PARTITION_START")
+    if explicit:
+        try:
+            return dt.date.fromisoformat(explicit.strip()).isoformat()
+        except ValueError:
+            raise ConfigError(f"LEARNING_PARTITION_START={explicit!r} is not a date: expected YYYY-MM-DD, e.g. 2026-01-31") from None
+    landing = (home or learning_home_from_env()) / "landing"
     try:
-        return dt.date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise ConfigError(f"LEARNING_PARTITION_START={value!r} is not a date: expected YYYY-MM-DD, e.g. {DEFAULT_PARTITION_START}") from None
+        return dt.date.fromisoformat((landing / PARTITION_START_FILE).read_text().strip()).isoformat()
+    except (OSError, ValueError):
+        pass
+    days = sorted(p.name.removeprefix("date=") for p in landing.glob("date=*") if p.is_dir())
+    if days:
+        return days[0]
+    return (dt.date.today() - dt.timedelta(days=RECENT_DAYS - 1)).isoformat()
 
 
 def judge_backend_from_env() -> str:

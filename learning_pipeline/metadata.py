@@ -15,8 +15,11 @@ import polars as pl
 from learning_pipeline.capture.redaction import redact_obj, redact_text
 
 
-def table_schema_metadata(schema: dict[str, pl.DataType]) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype)) for name, dtype in schema.items()])
+def table_schema_metadata(schema: dict[str, pl.DataType], table: str | None = None) -> dg.TableSchema:
+    """Column names and types, each with its meaning from the lake's data dictionary."""
+    from learning_pipeline.columns import describe
+
+    return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype), description=describe(name, table)) for name, dtype in schema.items()])
 
 
 def redacted(text: object) -> str:

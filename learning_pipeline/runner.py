@@ -1,7 +1,8 @@
-"""Materialize the asset graph in process, stage by stage, for every partition that has data.
+"""Materialize the asset graph in process, stage by stage, for the partitions whose data changed.
 
-A stage is a run of assets sharing one partitioning, in dependency order: all daily assets
-of a stage go in one ranged run (single-run backfill policy), unpartitioned ones in one run.
+A stage is a run of assets sharing one partitioning, in dependency order. Only what is stale is
+materialized again: the daily assets of a stage go in one ranged run (single-run backfill policy)
+per contiguous span of stale days, unpartitioned ones in one run when anything upstream changed.
 Used by `learning-pipeline run` and `demo`; the UI and the sensors do the same through the daemon.
 """
 
@@ -16,16 +17,48 @@ import dagster as dg
 from learning_pipeline.config import LearningSettings
 from learning_pipeline.training.model_lock import release_run
 
+MATERIALIZATION = dg.DagsterEventType.ASSET_MATERIALIZATION
+CODE_VERSION_TAG = "dagster/code_version"
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+# The instance config the repository ships (run storage, the run queue's limits: one training
+# run, one capture run at a time). The CLI and `make ui` both put it in force in DAGSTER_HOME.
+REPOSITORY_DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
+QUEUE_LIMIT_TAGS = ("learning/training", "learning/capture")
+
+
+def _queue_limits(config: dict) -> set[str]:
+    limits = ((config.get("run_coordinator") or {}).get("config") or {}).get("tag_concurrency_limits") or []
+    return {limit.get("key") for limit in limits if isinstance(limit, dict)}
 
 
 def ensure_dagster_home(settings: LearningSettings) -> Path:
-    """DAGSTER_HOME as configured, or one beside the lake so runs show up in `make ui`."""
+    """DAGSTER_HOME as configured (or one beside the lake), holding the repository's instance
+    config: written when missing; an instance file without a run coordinator gets the repository's
+    appended (its own storage settings kept); one with other queue limits is left as is, with a warning."""
+    import sys
+
+    import yaml
+
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster_home"))).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    target, shipped = home / "dagster.yaml", REPOSITORY_DAGSTER_YAML.read_text()
+    if not target.exists():
+        target.write_text(shipped)
+        return home
+    current = yaml.safe_load(target.read_text()) or {}
+    if set(QUEUE_LIMIT_TAGS) <= _queue_limits(current):
+        return home
+    if "run_coordinator" not in current:
+        block = {"run_coordinator": yaml.safe_load(shipped)["run_coordinator"]}
+        if "telemetry" not in current:
+            block["telemetry"] = {"enabled": False}
+        text = target.read_text()
+        target.write_text(text + ("" if text.endswith("\n") or not text else "\n")
+                          + "\n# The run queue's limits, from the repository's dagster.yaml.\n" + yaml.safe_dump(block, sort_keys=False))
+        return home
+    missing = sorted(set(QUEUE_LIMIT_TAGS) - _queue_limits(current))
+    print(f"warning: {target} sets its own run coordinator without the limits {', '.join(missing)}; "
+          f"see {REPOSITORY_DAGSTER_YAML.name} in the repository", file=sys.stderr)
     return home
 
 
@@ -63,42 +96,168 @@ def plan_stages(defs: dg.Definitions, selection: list[str] | None = None) -> lis
     return stages
 
 
-def partition_range(partitions_def: dg.PartitionsDefinition, with_data: list[str]) -> tuple[str, str] | None:
-    keys = partitions_def.get_partition_keys()
-    present = sorted(set(keys) & set(with_data))
-    return (present[0], present[-1]) if present else None
+@dataclass
+class PlannedRun:
+    """One in-process run: some keys of a stage over one contiguous range of days (or none)."""
+
+    keys: list[dg.AssetKey]
+    span: tuple[str, str] | None = None
+
+    @property
+    def tags(self) -> dict[str, str]:
+        if self.span is None:
+            return {}
+        return {"dagster/asset_partition_range_start": self.span[0], "dagster/asset_partition_range_end": self.span[1]}
 
 
-def materialize_stages(
+class Materialized:
+    """What the instance says was last materialized, per asset (and day), and with which code."""
+
+    def __init__(self, instance: dg.DagsterInstance):
+        self.instance = instance
+        self._ids: dict[dg.AssetKey, dict[str | None, int]] = {}
+
+    def storage_ids(self, key: dg.AssetKey, partitioned: bool) -> dict[str | None, int]:
+        if key not in self._ids:
+            if partitioned:
+                self._ids[key] = dict(self.instance.get_latest_storage_id_by_partition(key, MATERIALIZATION))
+            else:
+                record = next(iter(self.instance.get_asset_records([key])), None)
+                last = record.asset_entry.last_materialization_record if record else None
+                self._ids[key] = {None: last.storage_id} if last else {}
+        return self._ids[key]
+
+    def latest(self, key: dg.AssetKey, partitioned: bool) -> int | None:
+        return max(self.storage_ids(key, partitioned).values(), default=None)
+
+    def code_versions(self, key: dg.AssetKey, partitioned: bool) -> dict[str | None, str | None]:
+        """The code_version each day's (or the asset's) latest materialization was made with."""
+        ids = self.storage_ids(key, partitioned)
+        if not ids:
+            return {}
+        records = self.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, storage_ids=list(ids.values())), limit=len(ids)
+        ).records
+        return {
+            (r.partition_key if partitioned else None): (r.asset_materialization.tags or {}).get(CODE_VERSION_TAG)
+            for r in records
+        }
+
+
+def stale_partitions(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
     partitions_with_data: list[str],
     selection: list[str] | None = None,
-):
-    """Yields (stage, result) as each stage finishes; result None = no partition with data.
-    Stops after the first failed stage: later stages would read what it did not write."""
+    changed_inputs: dict[dg.AssetKey, set[str]] | None = None,
+    force: bool = False,
+) -> dict[dg.AssetKey, set[str] | bool]:
+    """Per selected asset: the days (or, unpartitioned, whether) it must be materialized again.
+
+    A day is stale when it was never materialized, was materialized by other code (its
+    `code_version`), its outside inputs changed (`changed_inputs`: for capture, the landing files),
+    an upstream day is newer than it, or an upstream asset is itself stale in this plan."""
     from learning_pipeline.partitions import daily_partitions
 
-    assets = list(defs.assets or [])
-    resources = defs.resources or {}
+    graph = defs.resolve_asset_graph()
+    seen = Materialized(instance)
+    changed_inputs = changed_inputs or {}
+    days = sorted(set(daily_partitions.get_partition_keys()) & set(partitions_with_data))
+    plan: dict[dg.AssetKey, set[str] | bool] = {}
+
+    def parent_changed(parent: dg.AssetKey, day: str | None, since: int) -> bool:
+        partitioned = graph.get(parent).partitions_def is not None
+        if parent in plan:
+            planned = plan[parent]
+            if isinstance(planned, set) and (planned if day is None else day in planned):
+                return True
+            if planned is True:
+                return True
+        if partitioned and day is not None:
+            newer = seen.storage_ids(parent, True).get(day)
+        else:
+            newer = seen.latest(parent, partitioned)
+        return newer is not None and newer > since
+
     for stage in plan_stages(defs, selection):
-        tags = {}
-        if stage.partitioned:
-            span = partition_range(daily_partitions, partitions_with_data)
-            if span is None:
-                yield stage, None
+        for key in stage.keys:
+            node = graph.get(key)
+            code = node.code_version
+            if stage.partitioned:
+                mine = seen.storage_ids(key, True)
+                versions = seen.code_versions(key, True) if code else {}
+                plan[key] = {
+                    day for day in days
+                    if force or day not in mine or (code and versions.get(day) != code)
+                    or day in changed_inputs.get(key, set())
+                    or any(parent_changed(parent, day, mine[day]) for parent in node.parent_keys)
+                }
+            else:
+                mine_id = seen.latest(key, False)
+                plan[key] = bool(
+                    force or mine_id is None or (code and seen.code_versions(key, False).get(None) != code)
+                    or any(parent_changed(parent, None, mine_id) for parent in node.parent_keys)
+                )
+        # A multi-asset that cannot be subset runs all of its keys together, over the union of days.
+        for key in stage.keys:
+            siblings = [k for k in graph.assets_def_for_key(key).keys if k in plan]
+            if stage.partitioned and len(siblings) > 1 and not graph.assets_def_for_key(key).can_subset:
+                union = set().union(*(plan[k] for k in siblings))
+                for k in siblings:
+                    plan[k] = union
+    return plan
+
+
+def contiguous_spans(days: set[str]) -> list[tuple[str, str]]:
+    """Runs of consecutive daily partitions: a ranged run covers exactly the days that changed."""
+    from learning_pipeline.partitions import daily_partitions
+
+    keys = daily_partitions.get_partition_keys()
+    index = {k: i for i, k in enumerate(keys)}
+    spans: list[tuple[str, str]] = []
+    for day in sorted(days, key=index.__getitem__):
+        if spans and index[day] == index[spans[-1][1]] + 1:
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans
+
+
+def plan_runs(defs: dg.Definitions, plan: dict[dg.AssetKey, set[str] | bool], selection: list[str] | None = None) -> list[PlannedRun]:
+    """Consecutive keys of a stage with the same stale days share a run per contiguous span."""
+    runs: list[PlannedRun] = []
+    for stage in plan_stages(defs, selection):
+        groups: list[tuple[object, list[dg.AssetKey]]] = []
+        for key in stage.keys:
+            wanted = frozenset(plan[key]) if stage.partitioned else plan[key]
+            if groups and groups[-1][0] == wanted:
+                groups[-1][1].append(key)
+            else:
+                groups.append((wanted, [key]))
+        for wanted, keys in groups:
+            if not wanted:
                 continue
-            tags = {"dagster/asset_partition_range_start": span[0], "dagster/asset_partition_range_end": span[1]}
+            if stage.partitioned:
+                runs += [PlannedRun(keys, span) for span in contiguous_spans(set(wanted))]
+            else:
+                runs.append(PlannedRun(keys))
+    return runs
+
+
+def materialize_runs(defs: dg.Definitions, instance: dg.DagsterInstance, runs: list[PlannedRun]):
+    """Yields (run, result) as each run finishes. Stops after the first failed run: later runs
+    would read what it did not write."""
+    for planned in runs:
         result = dg.materialize(
-            assets,
-            selection=stage.keys,
+            list(defs.assets or []),
+            selection=planned.keys,
             instance=instance,
-            resources=resources,
-            tags=tags,
+            resources=defs.resources or {},
+            tags=planned.tags,
             run_config=QUIET_LOGS,
             raise_on_error=False,
         )
-        yield stage, result
+        yield planned, result
         if not result.success:
             return
 
@@ -129,3 +288,14 @@ def train_ready_models(defs: dg.Definitions, instance: dg.DagsterInstance, run_c
         # The run has ended; its model's training lock goes back even if a step died holding it.
         release_run(result.run_id)
         yield request.partition_key, result
+    if requests:
+        # The registry changed: record its new state in the catalog, as the UI's automation does.
+        defs.resolve_job_def("registry_observation_job").execute_in_process(instance=instance, run_config=QUIET_LOGS, raise_on_error=False)
+
+
+def materialize_stages(defs: dg.Definitions, instance: dg.DagsterInstance, partitions_with_data: list[str],
+                       selection: list[str] | None = None, changed_inputs: dict[dg.AssetKey, set[str]] | None = None,
+                       force: bool = False):
+    """Plan what is stale and materialize it: yields (run, result) per run, as `materialize_runs`."""
+    plan = stale_partitions(defs, instance, partitions_with_data, selection, changed_inputs, force=force)
+    yield from materialize_runs(defs, instance, plan_runs(defs, plan, selection))

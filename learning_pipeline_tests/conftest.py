@@ -1,8 +1,13 @@
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
+
+# The tests' traces are dated 2026-03 and earlier: a fixed partition start, whatever day they run
+# (set before any learning_pipeline import, since the partitions are defined at import time).
+os.environ.setdefault("LEARNING_PARTITION_START", "2025-06-01")
 
 from learning_pipeline.resources import LearningHome
 

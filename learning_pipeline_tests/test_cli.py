@@ -15,7 +15,8 @@ CLI = str(Path(sys.executable).with_name("learning-pipeline"))
 
 
 def _cli(*args, env, check=True):
-    proc = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=600)
+    # A hang detector, not a speed bar: a busy 2-core machine may take many minutes for the demo.
+    proc = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=1500)
     if check:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
@@ -24,8 +25,6 @@ def _cli(*args, env, check=True):
 @pytest.mark.heavy
 def test_simulate_ingest_run_status(tmp_path):
     env = {**os.environ, "LEARNING_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dh")}
-    (tmp_path / "dh").mkdir()
-    (tmp_path / "dh" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     out = tmp_path / "traces.jsonl"
     end = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     _cli("simulate", "--builds", "40", "--seed", "3", "--days", "5", "--end-date", end, "--out", str(out), env=env)
@@ -39,6 +38,10 @@ def test_simulate_ingest_run_status(tmp_path):
 
     run = _cli("run", env=env)
     assert "ok: " in run.stdout
+    # Nothing new landed: the second run materializes nothing, and says so.
+    again = _cli("run", env=env)
+    assert "nothing to materialize" in again.stdout and "ok: " not in again.stdout
+    assert "learning/training" in (tmp_path / "dh" / "dagster.yaml").read_text()
 
     status = json.loads(_cli("status", "--json", env=env).stdout)
     lines = sum(1 for line in out.read_text().splitlines() if line.strip())
@@ -88,19 +91,27 @@ def test_run_exits_non_zero_when_a_step_fails(tmp_path):
 
 
 @pytest.mark.heavy
+@pytest.mark.timeout(1800)
 def test_the_demo_learns_from_simulated_builds(tmp_path):
     """The proof that it learns: on the simulator's traces, the trained shadow model's held-out
-    preference accuracy reaches 0.85 where the base model sits at 0.5, and it is promoted."""
+    preference accuracy (its own likelihood of chosen vs rejected) reaches 0.85 where the base
+    model, measured the same way, has no preference to speak of, and it is promoted."""
     import re
 
     env = {**os.environ, "LEARNING_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dh")}
+    env.pop("LEARNING_PARTITION_START", None)  # the partitions start where the simulated traces do
     # A fixed window, so the run is the same whatever day CI runs on.
     proc = _cli("demo", "--builds", "200", "--days", "10", "--seed", "5", "--end-date", "2026-10-31", env=env)
-    match = re.search(r"builder-architect: held-out preference accuracy base model ([0-9.]+) -> candidate v1 ([0-9.]+)", proc.stdout)
+    match = re.search(r"builder-architect: (\d+) held-out pairs; accuracy by own likelihood: base ([0-9.]+), "
+                      r"base model ([0-9.]+) -> candidate v1 ([0-9.]+).*best trivial baseline (.+), candidate ([-+0-9.]+) over it",
+                      proc.stdout)
     assert match, proc.stdout[-3000:]
-    before, after = float(match.group(1)), float(match.group(2))
-    print(f"held-out preference accuracy: base {before} -> trained {after}")
-    assert before == 0.5 and after >= 0.85
+    base, champion, after = float(match.group(2)), float(match.group(3)), float(match.group(4))
+    print(f"held-out preference accuracy: base {base} -> trained {after}; {match.group(6)} over {match.group(5)}")
+    assert base == champion  # the first candidate is gated against the measured base
+    assert 0.2 < base < 0.8 and after >= 0.85
     assert "builder-architect: v1 promoted" in proc.stdout
+    assert re.search(r"early signals +AUC [0-9.]+ +Brier [0-9.]+ +ECE [0-9.]+\n.*\n +base rate +AUC 0.500", proc.stdout), proc.stdout[-2000:]
+    assert (tmp_path / "home" / "landing" / ".partition_start").read_text() == "2026-10-22"
     models = json.loads(_cli("models", "builder-architect", "--json", env=env).stdout)
     assert [v["status"] for v in models["builder-architect"]] == ["promoted"]

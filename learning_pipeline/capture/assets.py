@@ -11,11 +11,16 @@ from learning_pipeline.capture.processing import (
     QUARANTINE_SCHEMA, QUARANTINE_TABLE, process_partition, read_traces, stored_schema,
 )
 from learning_pipeline.capture.wire import TRACE_KINDS
+from learning_pipeline.code_versions import code_version_of
 from learning_pipeline.metadata import markdown_preview, redacted_json, redacted_log, table_schema_metadata
 from learning_pipeline.partitions import daily_partitions
 from learning_pipeline.resources import LearningHome
 
 RAW_TABLES = [spec.table for spec in TRACE_KINDS.values()]
+# What a lake partition is made of: validation, redaction and the wire schemas.
+CAPTURE_CODE_VERSION = code_version_of(
+    "learning_pipeline.capture.processing", "learning_pipeline.capture.redaction", "learning_pipeline.capture.wire",
+)
 CAPTURE_KEYS = [dg.AssetKey(t) for t in [*RAW_TABLES, QUARANTINE_TABLE]]
 
 _DESCRIPTIONS = {
@@ -30,13 +35,22 @@ _DESCRIPTIONS = {
 }
 
 
+def _decision_traces_schema() -> dict:
+    """What the outcome join yields, derived from the join itself on empty tables."""
+    from learning_pipeline.capture.processing import table_schema
+
+    empty = {kind: pl.DataFrame(schema=table_schema(TRACE_KINDS[kind])) for kind in ("decision", "decision_outcome")}
+    return dict(with_latest_outcomes(empty["decision"], latest_outcomes(empty["decision"], empty["decision_outcome"])).schema)
+
+
 def _spec(table: str, description: str, schema: dict) -> dg.AssetSpec:
     return dg.AssetSpec(
         table,
         group_name="capture",
         kinds={"parquet", "polars"},
         description=description,
-        metadata={"dagster/column_schema": table_schema_metadata(schema)},
+        code_version=CAPTURE_CODE_VERSION,
+        metadata={"dagster/column_schema": table_schema_metadata(schema, table)},
     )
 
 
@@ -70,54 +84,53 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
     lake, landing = learning_home.lake(), learning_home.landing()
     first = daily_partitions.get_first_partition_key()
     partitions = context.partition_keys
-    totals = {"lines_read": 0, "accepted": 0, "quarantined": 0, "superseded": 0, "redactions": 0}
-    redactions_by_kind: dict[str, int] = {}
-    reasons: dict[str, int] = {}
     for number, partition in enumerate(partitions, start=1):
         files = landing.files_for(partition, first)
         # Remember which landing files produced this partition: the sensor's change detector.
         stats = process_partition(files, partition, settings.partition_start, lake, settings.limits,
                                   log=redacted_log(context.log.debug), landing_fingerprint=landing.fingerprint(files),
                                   superseded_elsewhere=landing.superseded_elsewhere(partition, settings.partition_start))
-        for key in ("lines_read", "accepted", "quarantined", "superseded"):
-            totals[key] += getattr(stats, key)
-        totals["redactions"] += sum(stats.redactions.values())
-        for kind, n in stats.redactions.items():
-            redactions_by_kind[kind] = redactions_by_kind.get(kind, 0) + n
-        for reason, n in stats.quarantine_reasons.items():
-            reasons[reason] = reasons.get(reason, 0) + n
         context.log.info(
             f"[{number}/{len(partitions)}] {partition}: {stats.lines_read} lines from {len(files)} files, "
             f"{stats.accepted} accepted, {stats.quarantined} quarantined, {sum(stats.redactions.values())} redactions"
         )
-
-    for kind, spec in TRACE_KINDS.items():
-        frame = lake.read(spec.table, partitions, schema=stored_schema(spec))
-        yield dg.MaterializeResult(
-            asset_key=spec.table,
-            metadata={
-                "dagster/row_count": frame.height,
-                "partitions": len(partitions),
-                "redactions": int(frame.get_column("redactions").sum() or 0) if frame.height else 0,
-                "quarantined_lines_of_partition": totals["quarantined"],
-                "preview": markdown_preview(frame, [c for c in stored_schema(spec) if c not in ("payload",)][:8]),
+        # Each day's event carries that day's own figures, also in a ranged run (one run over
+        # many days would otherwise stamp the run's totals on every partition).
+        for kind, spec in TRACE_KINDS.items():
+            frame = lake.read(spec.table, [partition], schema=stored_schema(spec))
+            context.add_asset_metadata(
+                {
+                    "dagster/row_count": frame.height,
+                    "redactions": int(frame.get_column("redactions").sum() or 0) if frame.height else 0,
+                    "quarantined_lines_of_partition": stats.quarantined,
+                    "preview": markdown_preview(frame, [c for c in stored_schema(spec) if c not in ("payload",)][:8]),
+                },
+                asset_key=spec.table,
+                partition_key=partition,
+            )
+        quarantine = lake.read(QUARANTINE_TABLE, [partition], schema=QUARANTINE_SCHEMA)
+        context.add_asset_metadata(
+            {
+                "dagster/row_count": quarantine.height,
+                "lines_read": stats.lines_read,
+                "accepted": stats.accepted,
+                "quarantined": stats.quarantined,
+                "superseded": stats.superseded,
+                "redactions": sum(stats.redactions.values()),
+                "redactions_by_kind": dg.MetadataValue.json(dict(stats.redactions)),
+                "quarantine_reasons": redacted_json(dict(stats.quarantine_reasons)),  # reasons may quote a field
+                "preview": markdown_preview(quarantine, ["source_file", "source_line", "kind", "record_id", "field", "reason"]),
             },
+            asset_key=QUARANTINE_TABLE,
+            partition_key=partition,
         )
+
+    for spec in TRACE_KINDS.values():
+        yield dg.MaterializeResult(asset_key=spec.table)
         yield checks.check_unique_ids(lake, spec, partitions)
         yield checks.check_schema_as_declared(lake, spec, partitions)
         yield checks.check_secrets_redacted(lake, spec, partitions)
-
-    quarantine = lake.read(QUARANTINE_TABLE, partitions, schema=QUARANTINE_SCHEMA)
-    yield dg.MaterializeResult(
-        asset_key=QUARANTINE_TABLE,
-        metadata={
-            "dagster/row_count": quarantine.height,
-            **{k: v for k, v in totals.items()},
-            "redactions_by_kind": dg.MetadataValue.json(redactions_by_kind),
-            "quarantine_reasons": redacted_json(reasons),  # reasons may quote a field
-            "preview": markdown_preview(quarantine, ["source_file", "source_line", "kind", "record_id", "field", "reason"]),
-        },
-    )
+    yield dg.MaterializeResult(asset_key=QUARANTINE_TABLE)
     yield checks.check_lines_accounted(lake, landing, partitions, first, RAW_TABLES)
 
 
@@ -129,6 +142,8 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
         dg.AssetDep("raw_decision_outcomes", partition_mapping=dg.AllPartitionMapping()),
     ],
     automation_condition=dg.AutomationCondition.eager(),
+    code_version=code_version_of("learning_pipeline.capture.decisions", "learning_pipeline.capture.processing"),
+    metadata={"dagster/column_schema": table_schema_metadata(_decision_traces_schema(), "decision_traces")},
 )
 def decision_traces(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
     """Every decision with its newest outcome, whichever day each of them landed."""
@@ -145,6 +160,6 @@ def decision_traces(context: dg.AssetExecutionContext, learning_home: LearningHo
             "dagster/row_count": joined.height,
             "with_outcome": with_outcome,
             "outcomes_from_late_events": int(joined.get_column("outcome_source").eq("late").sum()) if joined.height else 0,
-            "dagster/column_schema": table_schema_metadata(dict(joined.schema)),
+            "dagster/column_schema": table_schema_metadata(dict(joined.schema), "decision_traces"),
         }
     )

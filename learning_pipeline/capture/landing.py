@@ -47,7 +47,7 @@ import polars as pl
 from learning_pipeline.capture import redaction
 from learning_pipeline.capture.redaction import redaction_changes
 from learning_pipeline.capture.wire import ENVELOPES, TRACE_KINDS
-from learning_pipeline.config import CaptureLimits
+from learning_pipeline.config import PARTITION_START_FILE, CaptureLimits
 from learning_pipeline.lake import atomic_write_bytes
 
 PARTITION_PREFIX = "date="
@@ -69,7 +69,7 @@ _KIND_OF = {envelope: kind for kind, envelope in ENVELOPES.items()}
 _UTC = dt.timezone.utc
 # Which rules redacted a landing file: processing redacts again only files landed under other
 # rules (or dropped in by hand), so the work is done once per line and rule change.
-REDACTION_VERSION = hashlib.sha256(Path(redaction.__file__).read_bytes()).hexdigest()[:16]
+REDACTION_VERSION = redaction.RULES_VERSION  # a hash over every rule source (redaction, named values, gitleaks, ...)
 
 
 _SCHEMA = (
@@ -372,6 +372,8 @@ class LandingZone:
                     receipt.invalid_lines += 1
                     if len(receipt.problems) < MAX_PROBLEMS:
                         receipt.problems.append((numbers[position], *problem))
+            if groups:
+                self.record_first_day(min(groups))
             for day, members in sorted(groups.items()):
                 path = self._write_batch(day.isoformat(), members, numbers, raws, found, source, received_at)
                 receipt.files_written.append(path)
@@ -414,6 +416,15 @@ class LandingZone:
         path = folder / f"{stem}.jsonl"
         atomic_write_bytes(path, content)
         return path
+
+    def record_first_day(self, day: dt.date) -> None:
+        """The first ingest fixes where the daily partitions start (config.partition_start_from_env)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(self.root / PARTITION_START_FILE, "x") as marker:
+                marker.write(day.isoformat())
+        except FileExistsError:
+            pass
 
     # -- reading -------------------------------------------------------------------------------
     def partitions(self) -> list[str]:

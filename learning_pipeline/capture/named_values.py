@@ -88,7 +88,8 @@ _ENDS_LIKE_PASSWORD = re.compile(rf"(?:{_PASSWORD_WORDS}|{_PASSWORD_SEGMENTS})$"
 # redacts, processing checks again) is no reason to read the line in Python.
 ANCHOR = _KEYWORD + (
     r"""(?:\\*["'`])?\]?(?:[ \t]|\\t)*(?:=|:|(?:[ \t]|\\t)+(?:is|was)[ \t])"""
-    r"""(?:[ \t]|\\t)*(?:\\*["'`])?[^\[\s"'`\\]"""
+    # (or an escape other than a blank: `\"`, `\\`, `\u001b` start a value too)
+    r"""(?:[ \t]|\\t)*(?:\\*["'`])?(?:[^\[\s"'`\\]|\\[^nrt])"""
 )
 ANCHOR_RE = re.compile(ANCHOR)  # the same condition, for rules that borrow it
 
@@ -140,7 +141,7 @@ def _entropy(s: str) -> float:
 def is_secret_value(value: str, kind: str, name: str = "") -> bool:
     """A literal that is a plausible secret, not a placeholder, reference or word of the UI."""
     # (`[`: a marker, or a list; the prefilter anchor skips values that start with one)
-    if value.startswith("[") or "[REDACTED:" in value or any(c.isspace() for c in value):
+    if value.startswith("[") or "[REDACTED:" in value or not value.isprintable() or any(c.isspace() for c in value):
         return False
     lowered = value.lower()
     if lowered in _STOPWORDS or lowered == name.lower() or _REFERENCE.fullmatch(value):

@@ -201,17 +201,17 @@ _CORE_ANCHORS = (
             r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY",
             r"sk-[A-Za-z0-9_-]{20}",
             r"(?:AKIA|ASIA)[A-Z0-9]{16}",
-            r"(?i:secret_?access_?key|aws_?secret_?key)",
+            r"(?:secret_?access_?key|SECRET_?ACCESS_?KEY|[Ss]ecretAccessKey|aws_?secret_?key|AWS_?SECRET_?KEY|[Aa]wsSecretKey)",
             r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_",
             r"(?:sk|rk)_(?:live|test|prod)_|pk_live_|whsec_",
             r"AIza[0-9A-Za-z_-]{35}",
             r"xox[abposr]-[A-Za-z0-9-]{10}",
             r"eyJ[A-Za-z0-9_-]+\.eyJ",
-            r"(?i:bearer)",
+            r"bearer|Bearer|BEARER",
             r":\\?/\\?/[^ :/@\"]*:[^ /\"]*@",
         )
     ),
-    r"(?i:basic)(?:\s|\\t)+[A-Za-z0-9+/]{6}",
+    r"(?:basic|Basic|BASIC)(?:\s|\\t)+[A-Za-z0-9+/]{6}",
     r"key-[0-9a-zA-Z]{32}|sq0csp-|AccountKey=|AKC[a-zA-Z0-9]{10}",
     # detect-secrets formats that start with a class: one simple scan each is cheaper than
     # an alternation that loses Rust's literal search

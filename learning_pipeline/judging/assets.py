@@ -68,7 +68,6 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
         backend = judge.build()
         ledger = JudgmentLedger(lake)
         total = JudgingReport()
-        frames = []
         for number, partition in enumerate(context.partition_keys, start=1):
             items = day_items(lake, partition)
             done = 0
@@ -81,32 +80,32 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
 
             day, report = judge_items(items, backend, ledger, progress=progress)
             lake.write(JUDGMENTS_TABLE, day, partition)
-            frames.append(day)
             total.merge(report)
             context.log.info(
                 f"[{number}/{len(context.partition_keys)}] {partition}: {report.items} items, "
                 f"{report.from_ledger} from the ledger, {report.judged_now} judged now {dict(report.by_status)}"
             )
+            # The day's own figures on the day's event (a ranged run must not stamp its totals,
+            # or its cost, on every partition).
+            context.add_asset_metadata(
+                {
+                    "dagster/row_count": day.height,
+                    "from_ledger": report.from_ledger,
+                    "judged_now": report.judged_now,
+                    "ok": report.by_status.get("ok", 0),
+                    "failed": report.by_status.get("failed", 0),
+                    "deferred_by_budget": report.by_status.get("deferred", 0),
+                    "prompt_tokens": report.prompt_tokens,
+                    "completion_tokens": report.completion_tokens,
+                    "cost_usd": round(report.cost_usd, 6),
+                    **score_summary(day),
+                    "preview": markdown_preview(day, ["judge_type", "item_id", "status", "overall", "confidence", "error"]),
+                },
+                partition_key=partition,
+            )
         for failure in total.failures[:20]:
             context.log.warning(redacted(f"judgment failed (kept, retried next run): {failure}"))
-        day = pl.concat(frames) if frames else pl.DataFrame(schema=JUDGMENT_SCHEMA)
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": day.height,
-                "backend": backend.name,
-                "judge_version": judge_version,
-                "from_ledger": total.from_ledger,
-                "judged_now": total.judged_now,
-                "ok": total.by_status.get("ok", 0),
-                "failed": total.by_status.get("failed", 0),
-                "deferred_by_budget": total.by_status.get("deferred", 0),
-                "prompt_tokens": total.prompt_tokens,
-                "completion_tokens": total.completion_tokens,
-                "cost_usd": round(total.cost_usd, 6),
-                **score_summary(day),
-                "preview": markdown_preview(day, ["judge_type", "item_id", "status", "overall", "confidence", "error"]),
-            }
-        )
+        return dg.MaterializeResult(metadata={"backend": backend.name, "judge_version": judge_version})
 
     @dg.asset(
         name=COMPARISONS_TABLE,
@@ -126,30 +125,26 @@ def build_judging_assets(judge_resource: JudgeResource) -> list:
         backend = judge.build()
         version = backend.judge_version("code_quality")
         ledger = JudgmentLedger(lake, COMPARISON_LEDGER, COMPARISON_LEDGER_SCHEMA)
-        total, rows = ComparisonReport(), 0
+        failures: list[str] = []
         for partition in context.partition_keys:
             frame, report = compare_versions(_read(lake, "code_artifact", partition), backend, ledger, version)
             lake.write(COMPARISONS_TABLE, frame, partition)
-            rows += frame.height
-            total.compared += report.compared
-            total.asked_now += report.asked_now
-            total.by_status.update(report.by_status)
-            total.consistent += report.consistent
-            total.winners.update(report.winners)
-            total.failures += report.failures
-        for failure in total.failures[:20]:
+            failures += report.failures
+            # The day's own figures on the day's event (see judgments above).
+            context.add_asset_metadata(
+                {
+                    "dagster/row_count": frame.height,
+                    "compared_now": report.asked_now,
+                    "ok": report.by_status.get("ok", 0),
+                    "failed": report.by_status.get("failed", 0),
+                    "deferred_by_budget": report.by_status.get("deferred", 0),
+                    "position_consistency_rate": report.position_consistency_rate,
+                    "winners": dg.MetadataValue.json(dict(report.winners)),
+                },
+                partition_key=partition,
+            )
+        for failure in failures[:20]:
             context.log.warning(f"comparison failed (kept, retried next run): {failure}")
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": rows,
-                "compared_now": total.asked_now,
-                "ok": total.by_status.get("ok", 0),
-                "failed": total.by_status.get("failed", 0),
-                "deferred_by_budget": total.by_status.get("deferred", 0),
-                "position_consistency_rate": total.position_consistency_rate,
-                "winners": dg.MetadataValue.json(dict(total.winners)),
-                "judge_version": version,
-            }
-        )
+        return dg.MaterializeResult(metadata={"judge_version": version})
 
     return [judgments, code_version_comparisons]

@@ -330,6 +330,12 @@ def code_evidence(code: str, language: str) -> tuple[Evidence, SourceText]:
     return ev, src
 
 
+# The builder's score and the rules' score sit on different scales (the rules start every file
+# from a clean slate and dock findings); agreement is checked after moving the builder's score
+# onto the rules' scale by this offset (tuned on simulated seeds 1-3). Confidence only.
+REPORTED_SCALE_OFFSET = 10.0
+
+
 def reported_quality(quality: dict | None) -> tuple[float | None, float | None]:
     """The builder's quality score and an error score from its error count (fewer is better)."""
     if not isinstance(quality, dict):
@@ -370,7 +376,8 @@ def judge_code_quality(content: dict, rubric: Rubric) -> Verdict:
     categories = {c: round(blend(mix.get(c, [(rule.get(c), 1.0), (quality_score, 0.3)])), 2) for c in rubric.categories}
     overall = round(rubric.overall(categories), 2)
     rule_overall = rubric.overall(rule)
-    estimates = [s for s in (rule_overall, quality_score, error_score, patterns) if s is not None]
+    rescaled = None if quality_score is None else clamp(quality_score + REPORTED_SCALE_OFFSET)
+    estimates = [s for s in (rule_overall, rescaled, error_score, patterns) if s is not None]
     issues = ev.issues()
     severe = [i for i in issues if i.severity != "minor"]
     reasoning = [f"{language} file, {sum(1 for line in src.raw if line.strip())} non-blank lines; rules score {rule_overall:.0f}."]

@@ -16,6 +16,7 @@ from learning_pipeline.meta.strategies import (
     selection_observations, supported_selections,
 )
 from learning_pipeline.meta.strategy_evaluation import offline_evaluation
+from learning_pipeline.code_versions import code_version_of
 from learning_pipeline.metadata import markdown_preview, table_schema_metadata
 from learning_pipeline.resources import LearningHome
 
@@ -29,7 +30,8 @@ def _all(key: str) -> dg.AssetDep:
     group_name="meta",
     kinds={"parquet", "polars"},
     deps=[_all("raw_strategy_outcomes"), "decision_traces", _all("raw_design_choices")],
-    metadata={"dagster/column_schema": table_schema_metadata(OBSERVATION_SCHEMA)},
+    metadata={"dagster/column_schema": table_schema_metadata(OBSERVATION_SCHEMA, OBSERVATIONS_TABLE)},
+    code_version=code_version_of("learning_pipeline.meta.strategies"),
 )
 def strategy_observations(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
     """Every logged strategy outcome, from strategy-outcome feedback and `strategy_selection`
@@ -68,7 +70,8 @@ def _posterior_markdown(table: pl.DataFrame) -> str:
     group_name="meta",
     kinds={"parquet", "polars"},
     deps=[OBSERVATIONS_TABLE],
-    metadata={"dagster/column_schema": table_schema_metadata(POSTERIOR_SCHEMA)},
+    metadata={"dagster/column_schema": table_schema_metadata(POSTERIOR_SCHEMA, POSTERIORS_TABLE)},
+    code_version=code_version_of("learning_pipeline.meta.strategies", "learning_pipeline.meta.posteriors"),
 )
 def strategy_posteriors(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
     """Per strategy: discounted Beta posterior (success rate, 95% interval), usage, the contexts
@@ -122,6 +125,7 @@ def strategy_posteriors(context: dg.AssetExecutionContext, learning_home: Learni
     kinds={"parquet", "polars"},
     deps=[_all("raw_error_recoveries"), _all("raw_code_artifacts"), _all(JUDGMENTS_TABLE), _all("raw_design_choices"),
           "decision_traces", _all("raw_pattern_usage")],
+    code_version=code_version_of("learning_pipeline.meta.patterns", "learning_pipeline.meta.pattern_sources"),
 )
 def pattern_library(context: dg.AssetExecutionContext, learning_home: LearningHome, pattern_embedder: PatternEmbedder) -> dg.MaterializeResult:
     """Reusable patterns extracted from verified successes (error fixes, code, design, architecture),

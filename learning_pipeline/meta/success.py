@@ -66,7 +66,7 @@ def scores(y: np.ndarray, p: np.ndarray, bins: int) -> dict:
 
 def _calibrated(n: int, config: MetaConfig, columns: int) -> CalibratedClassifierCV:
     method = "isotonic" if n >= config.isotonic_min_builds else "sigmoid"
-    base = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
+    base = make_pipeline(StandardScaler(), LogisticRegression(C=config.predictor_regularization, max_iter=1000))
     return CalibratedClassifierCV(base, method=method, cv=3)
 
 
@@ -80,6 +80,7 @@ class SuccessPredictor:
     trained_builds: list[str] = field(default_factory=list)
     trained_until: str | None = None  # the latest start of a training build
     evaluation: dict = field(default_factory=dict)
+    signals: tuple[str, ...] = SIGNALS  # the columns it was fitted on
 
     def probability(self, view: EarlyView) -> float:
         return float(self.model.predict_proba(np.array([view.vector()]))[0, 1])
@@ -118,7 +119,12 @@ class SuccessPredictor:
     @staticmethod
     def load(directory: Path) -> "SuccessPredictor | None":
         path = directory / MODEL_FILE
-        return pickle.loads(path.read_bytes()) if path.exists() else None
+        if not path.exists():
+            return None
+        predictor = pickle.loads(path.read_bytes())
+        # A model fitted on other signals than this code computes cannot be served; the next
+        # materialization of success_predictor refits it.
+        return predictor if vars(predictor).get("signals") == SIGNALS else None
 
 
 def _matrix(builds: list[LabelledBuild]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,7 +147,8 @@ def fit(builds: list[LabelledBuild], config: MetaConfig) -> SuccessPredictor:
                          "(both outcomes need at least 3 builds)")
     model = _calibrated(len(y), config, x.shape[1]).fit(x, y)
     ordered = sorted(builds, key=lambda b: b.started_at)
-    return SuccessPredictor(model, x.mean(axis=0), config, [b.build_id for b in builds], ordered[-1].started_at.isoformat())
+    return SuccessPredictor(model, x.mean(axis=0), config, [b.build_id for b in builds], ordered[-1].started_at.isoformat(),
+                            signals=SIGNALS)
 
 
 def evaluate(train: list[LabelledBuild], test: list[LabelledBuild], config: MetaConfig) -> tuple[SuccessPredictor, dict, dict]:

@@ -73,3 +73,28 @@ def labelled_builds(lake: Lake, config: MetaConfig, only: set[str] | None = None
         started = min(r["data"]["createdAt"] for r in traces if r["data"]["createdAt"])
         builds.append(LabelledBuild(build_id, parse_time(started), view, bool(success)))
     return builds
+
+
+def labelled_from_records(records, config: MetaConfig) -> list[LabelledBuild]:
+    """Labelled builds straight from wire records (a trace file): each build's traces, labelled by
+    its build summary. The same early signals as from the lake, without a lake."""
+    by_build: dict[str, list[dict]] = defaultdict(list)
+    labels: dict[str, bool] = {}
+    for record in records:
+        data = record.get("data") or {}
+        build_id = data.get("buildId")
+        if not build_id:
+            continue
+        if record.get("kind") == "build_summary":
+            if data.get("firstAttemptSuccess") is not None:
+                labels[build_id] = bool(data["firstAttemptSuccess"])
+        else:
+            by_build[build_id].append(record)
+    builds = []
+    for build_id, success in labels.items():
+        traces = by_build.get(build_id)
+        started = [parse_time(r["data"].get("createdAt")) for r in traces or []]
+        started = [t for t in started if t is not None]
+        if started:
+            builds.append(LabelledBuild(build_id, min(started), early_view(traces, config.early_phases), success))
+    return builds

@@ -25,6 +25,7 @@ SIGNALS: tuple[str, ...] = (
     "intent_words", "intent_listed_items", "intent_has_acceptance", "intent_vague_markers", "intent_missing",
     "early_decisions", "early_mean_confidence", "early_min_confidence", "early_retries", "early_error_mentions",
     "early_errors_raised", "early_quality_score", "early_quality_error_count",
+    "early_reasoning_words", "early_reasoning_hedges", "early_related_files", "build_start_days",
 )
 # The one-feature baseline the model must beat: how many errors the build has hit so far.
 TRIVIAL_SIGNAL = "early_error_count"
@@ -33,6 +34,10 @@ TRIVIAL_SIGNAL = "early_error_count"
 _VAGUE = re.compile(r"\b(like|maybe|something|cool|nice|better|stuff|etc|whatever|somehow)\b|\?", re.I)
 _ACCEPTANCE = re.compile(r"\b(done means|acceptance|must|should be able to|end to end|definition of done)\b", re.I)
 _LIST_SEPARATORS = re.compile(r",|\band\b|;|\n-")
+# Reasoning that defers the problem instead of arguing for the choice.
+_HEDGES = re.compile(r"\b(later|for now|should be fine|quick(ly)?|most apps|simpler|patch)\b", re.I)
+# Dates enter as days since this day: the builder's own competence moves with the calendar.
+_EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def parse_time(value) -> dt.datetime | None:
@@ -104,7 +109,9 @@ def early_view(records: Iterable[dict], early_phases: tuple[str, ...]) -> EarlyV
               if r.get("kind") == "error_recovery" and _before(r["data"].get("createdAt"), cutoff)]
     points: list[tuple[dt.datetime, dict]] = []
     for r in records:
-        if r.get("kind") != "code_artifact":
+        # The artifact itself must precede the cut-off: a trace sent later is not what the builder
+        # had in hand, even where it back-fills points dated earlier.
+        if r.get("kind") != "code_artifact" or not _before(r["data"].get("createdAt"), cutoff):
             continue
         for point in r["data"].get("qualityTrajectory") or []:
             if isinstance(point, dict) and _before(point.get("timestamp"), cutoff):
@@ -116,6 +123,9 @@ def early_view(records: Iterable[dict], early_phases: tuple[str, ...]) -> EarlyV
                    if isinstance((d.get("decision") or {}).get("confidence"), (int, float))]
     contexts = [d.get("context") or {} for d in decisions]
     latest = points[-1][1] if points else {}
+    reasons = [str((d.get("decision") or {}).get("reasoning") or "") for d in decisions]
+    stamps = [t for t in (parse_time(d.get("createdAt")) for d in decisions) if t]
+    started = min(stamps) if stamps else cutoff
     signals = {
         **_intent_signals([s for s in snippets if s]),
         "early_decisions": float(len(decisions)),
@@ -127,5 +137,9 @@ def early_view(records: Iterable[dict], early_phases: tuple[str, ...]) -> EarlyV
         "early_errors_raised": float(len(errors)),
         "early_quality_score": float(latest.get("codeQualityScore", 50.0) or 50.0),
         "early_quality_error_count": float(latest.get("errorCount", 0) or 0),
+        "early_reasoning_words": sum(len(r.split()) for r in reasons) / len(reasons) if reasons else 0.0,
+        "early_reasoning_hedges": float(sum(len(_HEDGES.findall(r)) for r in reasons)),
+        "early_related_files": float(max((len(c.get("relatedFiles") or []) for c in contexts), default=0)),
+        "build_start_days": (started - _EPOCH).total_seconds() / 86400.0 if started else 0.0,
     }
     return EarlyView(build_ids[0] if build_ids else None, cutoff, signals)

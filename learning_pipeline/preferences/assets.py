@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 
 from learning_pipeline.capture.processing import read_traces
+from learning_pipeline.code_versions import code_version_of
 from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig
 from learning_pipeline.judging.judgments import COMPARISON_SCHEMA, COMPARISONS_TABLE
 from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA
@@ -63,6 +64,7 @@ def pairs_from_lake(lake, rules: PairRules):
                                       "pair, a training set or a training batch."),
     ],
     automation_condition=dg.AutomationCondition.eager(),
+    code_version=code_version_of("learning_pipeline.preferences.pairs"),
 )
 def preference_pairs(context: dg.AssetExecutionContext, learning_home: LearningHome):
     """Pairs in four domains (code, design, architecture, error_fix), regenerated from the current
@@ -102,6 +104,7 @@ def preference_pairs(context: dg.AssetExecutionContext, learning_home: LearningH
     group_name="preferences",
     kinds={"json"},
     deps=[PAIRS_TABLE],
+    code_version=code_version_of("learning_pipeline.preferences.export", "learning_pipeline.capture.redaction"),
     check_specs=[
         dg.AssetCheckSpec("export_free_of_secrets", asset="preference_pair_export", blocking=True,
                           description="Every exported pair is scanned for secrets again; any hit fails the export."),
@@ -130,6 +133,8 @@ class TrainingBatchConfig(dg.Config):
     kinds={"parquet"},
     partitions_def=model_partitions,
     deps=[PAIRS_TABLE, "preference_pair_export"],
+    metadata={"dagster/column_schema": table_schema_metadata({**PAIR_TABLE_SCHEMA, "run_id": pl.String}, BATCHES_TABLE)},
+    code_version=code_version_of("learning_pipeline.preferences.training_ledger"),
     op_tags={"learning/training": "true"},
     output_required=False,
 )

@@ -7,7 +7,8 @@ pairs. Three things keep version n+1 from forgetting what versions 1..n learned:
   a fresh zero-initialised LoRA.
 - **EWC** (elastic weight consolidation, Kirkpatrick et al. 2017): the loss gets
   `(lambda/2) * sum_i F_i (theta_i - theta_prev_i)^2` over the LoRA parameters, so weights
-  that mattered to earlier preferences (high diagonal Fisher F) move little. One running
+  that mattered to earlier preferences (high diagonal Fisher F) move little. The Fisher is
+  normalised to mean 1 before use, so lambda has one usable scale (see `EWCSettings`). One running
   Fisher is kept across versions (online EWC, Schwarz et al. 2018): F <- decay * F + F_new,
   stored next to each adapter as `fisher.safetensors`.
 - **Experience replay**: a share of earlier training pairs is mixed into the new training
@@ -28,12 +29,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from learning_pipeline.training.dpo import (
-    DPOTrainingConfig,
-    _completion_logps,
-    _device,
-    _encode_pairs,
-    _pad_id,
+from learning_pipeline.config import DPOTrainingConfig
+from learning_pipeline.training.scoring import (
+    completion_logps,
+    device,
+    encode_pairs,
+    pad_token_id,
     preference_accuracy,
 )
 from learning_pipeline.training.tiny_model import load_base_model
@@ -45,10 +46,14 @@ FISHER_FILE = "fisher.safetensors"
 class EWCSettings:
     """EWC strength and where the previous versions' Fisher lives.
 
-    The Fisher is the *mean* per-record squared gradient, so `lambda_` plays the role of the
-    number of records it summarises: the Laplace approximation of the previous posterior has
-    precision N * F. A lambda around the number of pairs earlier versions trained on is the
-    Bayesian-consistent strength; larger values trade new learning for retention.
+    The penalty uses the Fisher divided by its mean over all LoRA entries (`normalise_fisher`).
+    The raw Fisher of a tiny adapter that fits its pairs well is ~1e-4 and shrinks the better it
+    fits (a saturated sigmoid has small gradients), so a raw lambda had to reach ~1e6 to do
+    anything and its effect depended on how well the previous version happened to fit. With the
+    mean-1 Fisher, `lambda_` weighs the importance-weighted squared shift of the adapter against
+    the DPO loss (about 0.69 at the start of a run): lambda = 1 makes a shift whose weighted
+    squared length is 1 cost as much as that loss. What the default is, and why, comes from
+    `bench/bench_forgetting.py` (see `TrainingSettings.ewc_lambda`).
     """
 
     lambda_: float = 0.0  # 0 disables the penalty
@@ -140,20 +145,20 @@ def estimate_fisher(
         records = random.Random(seed).sample(list(records), max_records)
 
     base = load_base_model(base_model_path)
-    policy = PeftModel.from_pretrained(base.model, str(adapter_path), is_trainable=True).to(_device()).eval()
+    policy = PeftModel.from_pretrained(base.model, str(adapter_path), is_trainable=True).to(device()).eval()
     params = lora_parameters(policy)
-    chosen, rejected = _encode_pairs(base.tokenizer, records, max_length)
-    pad_id = _pad_id(base.tokenizer)
+    chosen, rejected = encode_pairs(base.tokenizer, records, max_length)
+    pad_id = pad_token_id(base.tokenizer)
 
     squared_sums = {key: torch.zeros_like(param, dtype=torch.float32) for key, param in params.items()}
     for begin in range(0, len(records), batch_size):
         batch_chosen, batch_rejected = chosen[begin : begin + batch_size], rejected[begin : begin + batch_size]
         with torch.no_grad(), policy.disable_adapter():
-            ref_chosen = _completion_logps(policy, batch_chosen, pad_id)
-            ref_rejected = _completion_logps(policy, batch_rejected, pad_id)
+            ref_chosen = completion_logps(policy, batch_chosen, pad_id)
+            ref_rejected = completion_logps(policy, batch_rejected, pad_id)
         margins = beta * (
-            (_completion_logps(policy, batch_chosen, pad_id) - ref_chosen)
-            - (_completion_logps(policy, batch_rejected, pad_id) - ref_rejected)
+            (completion_logps(policy, batch_chosen, pad_id) - ref_chosen)
+            - (completion_logps(policy, batch_rejected, pad_id) - ref_rejected)
         )
         losses = -F.logsigmoid(margins)
         for row in range(len(losses)):
@@ -331,7 +336,17 @@ def _fisher_for(params: Mapping, fisher: Mapping) -> dict:
             raise ValueError(
                 f"Fisher for {key} has shape {tuple(fisher[key].shape)}, parameter {tuple(params[key].shape)}"
             )
-    return {key: fisher[key].float().to(params[key].device) for key in shared}
+    return normalise_fisher({key: fisher[key].float().to(params[key].device) for key in shared})
+
+
+def normalise_fisher(fisher: Mapping) -> dict:
+    """The Fisher divided by its mean entry (so the mean is 1); an all-zero Fisher stays zero."""
+    entries = sum(value.numel() for value in fisher.values())
+    total = sum(float(value.sum()) for value in fisher.values())
+    if entries == 0 or total <= 0:
+        return dict(fisher)
+    scale = entries / total
+    return {key: value * scale for key, value in fisher.items()}
 
 
 # ---------------------------------------------------------------------------- replay
@@ -385,6 +400,7 @@ __all__ = [
     "load_fisher",
     "lora_parameters",
     "lora_snapshot",
+    "normalise_fisher",
     "replay_margins",
     "save_fisher",
     "select_replay",

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from learning_pipeline.code_versions import code_version_of
 from learning_pipeline.config import (
     SHADOW_MODELS, DPOTrainingConfig, EvolutionConfig, LearningSettings, ShadowModelSpec, TrainingSettings,
 )
@@ -17,7 +18,10 @@ from learning_pipeline.preferences.pairs import PAIR_SCHEMA
 from learning_pipeline.preferences.training_ledger import consumption
 from learning_pipeline.resources import LearningHome
 from learning_pipeline.training.checks import check_trained_version_has_metrics
-from learning_pipeline.training.evaluation import gate, held_out_records, score, write_report
+from learning_pipeline.training.evaluation import (
+    BASE, GATE_METRIC, METRICS, Measurement, gate_candidate, measure, report, split_pairs, write_report,
+)
+from learning_pipeline.training.gate import GateRules
 from learning_pipeline.training.model_lock import ModelBusy
 from learning_pipeline.training.registry import ShadowModelRegistry
 from learning_pipeline.training.resources import TrainingLauncher
@@ -26,6 +30,38 @@ from learning_pipeline.training.train_step import ERROR_FILE, METRICS_FILE, read
 
 TINY_BASE = "tiny-llama"
 GATE_CHECK = dg.AssetCheckKey(dg.AssetKey("adapter_evaluation"), "promotion_gate")
+TRAINING_CODE_VERSION = code_version_of(
+    "learning_pipeline.training.dpo", "learning_pipeline.training.train_step", "learning_pipeline.training.anti_forgetting",
+    "learning_pipeline.training.tiny_model",
+)
+EVALUATION_CODE_VERSION = code_version_of(
+    "learning_pipeline.training.evaluation", "learning_pipeline.training.gate", "learning_pipeline.training.baselines",
+    "learning_pipeline.training.bootstrap", "learning_pipeline.training.dpo",
+)
+
+
+def loss_curve_metadata(adapter_dir: Path) -> dict:
+    """The loss curve as numbers the UI can show: first/final loss, and each logged step as a
+    table row (step, loss, reward accuracy, reward margin), read from the adapter's own manifest."""
+    from learning_pipeline.training.dpo import TRAINING_MANIFEST
+
+    path = adapter_dir / TRAINING_MANIFEST
+    steps = json.loads(path.read_text()).get("metrics", {}).get("log_history", []) if path.exists() else []
+    steps = [s for s in steps if isinstance(s.get("loss"), (int, float))]
+    if not steps:
+        return {}
+    columns = [("step", "int"), ("loss", "float"), ("rewards/accuracies", "float"), ("rewards/margins", "float")]
+    rows = [dg.TableRecord({name: (int(s["step"]) if name == "step" else float(s[name])) for name, _ in columns
+                            if s.get(name) is not None}) for s in steps]
+    return {
+        "loss_first": float(steps[0]["loss"]),
+        "loss_final": float(steps[-1]["loss"]),
+        "loss_min": float(min(s["loss"] for s in steps)),
+        "logged_steps": len(steps),
+        "loss_curve": dg.MetadataValue.table(
+            rows, schema=dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in columns]),
+        ),
+    }
 
 
 def model_spec(name: str) -> ShadowModelSpec:
@@ -33,16 +69,21 @@ def model_spec(name: str) -> ShadowModelSpec:
 
 
 def resolve_base_model(spec: ShadowModelSpec, settings: LearningSettings, pairs: pl.DataFrame) -> str:
-    """The tiny local Llama for the demo and tests (built once, from the pairs' own text, then
-    frozen so every version of a model shares one base), or a local path / hub id as configured."""
+    """The tiny local Llama for the demo and tests (built once, then frozen so every version of a
+    model shares one base), or a local path / hub id as configured.
+
+    Its tokenizer is trained on the training pairs' text only: a vocabulary fitted on held-out
+    text would carry knowledge of the evaluation into every model built on it."""
     if spec.base_model != TINY_BASE:
         return spec.base_model
     path = settings.models_dir / TINY_BASE
     if not (path / "config.json").exists():
         from learning_pipeline.training.tiny_model import build_tiny_llama
 
-        texts = pairs.sort("pair_id").select("prompt", "chosen", "rejected").to_numpy().ravel().tolist()
-        build_tiny_llama(texts, path)
+        train = pairs.filter(pl.col("split") == "train").sort("pair_id")
+        if train.height == 0:
+            raise dg.Failure("no training pairs to build the tiny base model's tokenizer from")
+        build_tiny_llama(train.select("prompt", "chosen", "rejected").to_numpy().ravel().tolist(), path)
     return str(path)
 
 
@@ -81,7 +122,8 @@ class TrainingRunConfig(dg.Config):
     partitions_def=model_partitions,
     deps=[BATCHES_TABLE],
     op_tags={"learning/training": "true"},
-    check_specs=[dg.AssetCheckSpec("trained_version_has_metrics", asset="shadow_adapter",
+    code_version=TRAINING_CODE_VERSION,
+    check_specs=[dg.AssetCheckSpec("trained_version_has_metrics", asset="shadow_adapter", partitions_def=model_partitions,
                                    description="The version this run trained has its training metrics (final loss) in the registry.")],
     description="A DPO LoRA adapter trained out of process (Dagster Pipes) on the model's new pairs plus replay.",
 )
@@ -164,6 +206,7 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
             "replay_pairs": len(chosen_replay),
             "adapter_path": dg.MetadataValue.path(str(output_dir)),
             "base_model": base,
+            **loss_curve_metadata(output_dir),
         }
     )
 
@@ -175,18 +218,25 @@ def _candidate(registry: ShadowModelRegistry, model: str, run_id: str) -> dict:
     return mine.row(-1, named=True)
 
 
-def evaluate_versions(base: str, records: list[dict], candidate: dict, champion: dict | None, beta: float):
-    from learning_pipeline.training.dpo import preference_accuracy
+def measure_versions(base: str, pairs: pl.DataFrame, spec: ShadowModelSpec, versions: dict[str, dict]) -> Measurement:
+    """The base and the given versions (label -> registry row) scored together on the current held-out pairs."""
+    train, held_out = split_pairs(pairs, spec.training_focus)
+    adapters = {label: Path(row["adapter_path"]) for label, row in versions.items()}
+    return measure(Path(base), train, held_out, adapters, TrainingSettings().dpo.beta)
 
-    domains = [r["domain"] for r in records]
-    candidate_margins = preference_accuracy(Path(candidate["adapter_path"]), Path(base), records, beta=beta)["margins"] if records else []
-    if champion is not None:
-        champion_margins = preference_accuracy(Path(champion["adapter_path"]), Path(base), records, beta=beta)["margins"] if records else []
-        champion_label = f"champion v{champion['version']}"
-    else:
-        champion_margins, champion_label = [0.0] * len(records), "base model"
-    return (score(f"candidate v{candidate['version']}", candidate_margins, domains),
-            score(champion_label, champion_margins, domains), candidate_margins, champion_margins)
+
+def _figures(measurement: Measurement) -> dict:
+    """Asset metadata: every accuracy named by what it is (model or baseline, metric); all absolute shares."""
+    out: dict = {"held_out_pairs": measurement.held_out_pairs, "held_out_builds": measurement.held_out_builds}
+    for label, score in measurement.models.items():
+        key = label.split(" ")[0]  # "candidate", "champion", "base"
+        out[f"{key}_likelihood_accuracy"] = score.likelihood.value
+        out[f"{key}_likelihood_accuracy_interval"] = f"{score.likelihood.interval[0]:.3f}-{score.likelihood.interval[1]:.3f}"
+        if score.implicit_reward is not None:
+            out[f"{key}_implicit_reward_accuracy"] = score.implicit_reward.value
+    for name, acc in measurement.baselines.items():
+        out[f"baseline_{name.replace(' ', '_').replace('-', '_')}_accuracy"] = acc.value
+    return out
 
 
 @dg.asset(
@@ -195,9 +245,13 @@ def evaluate_versions(base: str, records: list[dict], candidate: dict, champion:
     partitions_def=model_partitions,
     deps=["shadow_adapter"],
     op_tags={"learning/training": "true"},
-    check_specs=[dg.AssetCheckSpec("promotion_gate", asset="adapter_evaluation", blocking=True,
-                                   description="The candidate beats the champion by the promotion threshold and no domain regresses.")],
-    description="The candidate and the champion (or the base) on the same held-out pairs, with bootstrap intervals.",
+    code_version=EVALUATION_CODE_VERSION,
+    # Partitioned like the asset: each model's gate result is recorded under its own partition.
+    check_specs=[dg.AssetCheckSpec("promotion_gate", asset="adapter_evaluation", blocking=True, partitions_def=model_partitions,
+                                   description="The candidate removes enough of the champion's held-out errors, the gain's "
+                                               "interval over builds excludes zero, and no domain regresses with evidence.")],
+    description="Base, champion and candidate on the same current held-out pairs, beside trivial baselines, "
+                "with cluster-bootstrap intervals over builds.",
 )
 def adapter_evaluation(context: dg.AssetExecutionContext, learning_home: LearningHome):
     settings, lake = learning_home.settings(), learning_home.lake()
@@ -206,26 +260,38 @@ def adapter_evaluation(context: dg.AssetExecutionContext, learning_home: Learnin
     candidate = _candidate(registry, spec.name, context.run.run_id)
     champion = registry.champion(spec.name)
     pairs = _pairs(lake)
-    records = held_out_records(pairs, spec.training_focus)
     base = resolve_base_model(spec, settings, pairs)
-    cand, champ, cand_margins, champ_margins = evaluate_versions(base, records, candidate, champion, TrainingSettings().dpo.beta)
-    evolution = EvolutionConfig()
-    decision = gate(cand, champ, cand_margins, champ_margins, evolution.promotion_improvement_threshold, evolution.regression_tolerance)
-    report = write_report(Path(candidate["adapter_path"]), spec.name, candidate["version"], cand, champ, decision, len(records))
-    registry.update(spec.name, candidate["version"], eval_score=cand.accuracy,
-                    metrics={**json.loads(candidate["metrics"] or "{}"), "evaluation": report})
-    context.log.info(f"{spec.name} v{candidate['version']}: accuracy {cand.accuracy:.3f} vs {champ.label} {champ.accuracy:.3f}; "
-                     f"gate {'passed' if decision.passed else 'failed'}: {'; '.join(decision.reasons)}")
+    candidate_label = f"candidate v{candidate['version']}"
+    champion_label = f"champion v{champion['version']}" if champion is not None else BASE
+    # The champion is re-scored here, on today's held-out pairs, never taken from its stored score.
+    versions = {candidate_label: candidate, **({champion_label: champion} if champion is not None else {})}
+    measurement = measure_versions(base, pairs, spec, versions)
+    decision = gate_candidate(measurement, candidate_label, champion_label, GateRules.from_config(EvolutionConfig()))
+    content = write_report(Path(candidate["adapter_path"]),
+                           report(spec.name, candidate["version"], measurement, candidate_label, decision), candidate_label)
+    registry.update(spec.name, candidate["version"], eval_score=decision.candidate_accuracy,
+                    metrics={**json.loads(candidate["metrics"] or "{}"), "evaluation": content})
+    margin = content["candidate_margin_over_best_baseline"]
+    context.log.info(f"{spec.name} v{candidate['version']}: {GATE_METRIC} accuracy {decision.candidate_accuracy:.3f} vs "
+                     f"{champion_label} {decision.champion_accuracy:.3f}"
+                     + (f", {margin['margin']:+.3f} over the best baseline ({margin['baseline']})" if margin else "")
+                     + f"; gate {'passed' if decision.passed else 'failed'}: {'; '.join(decision.reasons)}")
+    candidate_score = measurement.models.get(candidate_label)
     yield dg.MaterializeResult(
         metadata={
             "candidate_version": candidate["version"],
-            "held_out_pairs": len(records),
-            "candidate_accuracy": cand.accuracy,
-            "candidate_interval": f"{cand.interval[0]:.3f}-{cand.interval[1]:.3f}",
-            "champion": champ.label,
-            "champion_accuracy": champ.accuracy,
-            "candidate_mean_margin": cand.mean_margin,
-            **{f"accuracy_{d}": a for d, a in cand.by_domain.items()},
+            "gate_metric": METRICS[GATE_METRIC],
+            **_figures(measurement),
+            # Kept for readers of earlier runs: the gate metric under the names they used.
+            "candidate_accuracy": decision.candidate_accuracy,
+            "candidate_interval": (f"{candidate_score.likelihood.interval[0]:.3f}-{candidate_score.likelihood.interval[1]:.3f}"
+                                   if candidate_score else "n/a"),
+            "champion": champion_label,
+            "champion_accuracy": decision.champion_accuracy,
+            "best_baseline": margin["baseline"] if margin else "none",
+            "candidate_margin_over_best_baseline": margin["margin"] if margin else 0.0,
+            "candidate_margin_over_best_baseline_interval":
+                f"{margin['interval'][0]:+.3f}..{margin['interval'][1]:+.3f}" if margin else "n/a",
             "report": redacted_md((Path(candidate["adapter_path"]) / "eval_report.md").read_text()),
         }
     )
@@ -234,20 +300,33 @@ def adapter_evaluation(context: dg.AssetExecutionContext, learning_home: Learnin
         passed=decision.passed,
         metadata={
             "candidate_version": candidate["version"],
-            "improvement": decision.improvement,
-            "improvement_interval": f"{decision.improvement_interval[0]:+.3f}..{decision.improvement_interval[1]:+.3f}",
+            "gate_metric": METRICS[GATE_METRIC],
+            "compared_with": champion_label,
+            "candidate_accuracy_absolute": decision.candidate_accuracy,
+            "champion_accuracy_absolute": decision.champion_accuracy,
+            "accuracy_difference_absolute": decision.accuracy_difference,
+            "accuracy_difference_interval_absolute": (f"{decision.accuracy_difference_interval[0]:+.3f}.."
+                                                      f"{decision.accuracy_difference_interval[1]:+.3f}"),
+            "error_reduction_relative": decision.error_reduction if decision.error_reduction is not None else "n/a",
+            "required_error_reduction_relative": decision.required_error_reduction,
+            "regression_tolerance_absolute": EvolutionConfig().regression_tolerance,
+            "held_out_pairs": decision.held_out_pairs,
+            "held_out_builds": decision.held_out_builds,
+            **{f"domain_{d}": v.status for d, v in decision.domains.items()},
             "reasons": "; ".join(decision.reasons),
-            "threshold": evolution.promotion_improvement_threshold,
-            "regression_tolerance": evolution.regression_tolerance,
         },
     )
 
 
-def gate_passed_for(instance: dg.DagsterInstance, run_id: str, version: int) -> tuple[bool, str]:
-    """The latest promotion-gate result must be a pass, from this run, for this exact candidate:
-    a blocking check only blocks within its own run, so a promotion re-run elsewhere must not
-    ride on someone else's pass."""
-    record = instance.event_log_storage.get_latest_asset_check_execution_by_key([GATE_CHECK]).get(GATE_CHECK)
+def gate_passed_for(instance: dg.DagsterInstance, run_id: str, version: int, model: str) -> tuple[bool, str]:
+    """The model's latest promotion-gate result must be a pass, from this run, for this exact
+    candidate: a blocking check only blocks within its own run, so a promotion re-run elsewhere
+    must not ride on someone else's pass (nor on another model's)."""
+    from dagster._core.event_api import PartitionKeyFilter
+
+    record = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        [GATE_CHECK], partition_filter=PartitionKeyFilter(key=model)
+    ).get(GATE_CHECK)
     if record is None or record.event is None:
         return False, "no promotion-gate result recorded"
     evaluation = record.event.dagster_event.event_specific_data
@@ -261,10 +340,12 @@ def gate_passed_for(instance: dg.DagsterInstance, run_id: str, version: int) -> 
 
 @dg.asset(
     group_name="training",
+    kinds={"python"},
     partitions_def=model_partitions,
     deps=["adapter_evaluation"],
+    code_version=code_version_of("learning_pipeline.training.registry"),
     op_tags={"learning/training": "true"},
-    check_specs=[dg.AssetCheckSpec("one_champion", asset="shadow_promotion",
+    check_specs=[dg.AssetCheckSpec("one_champion", asset="shadow_promotion", partitions_def=model_partitions,
                                    description="At most one promoted version of the model, read back from the registry.")],
     description="Promotes the candidate (and deprecates the old champion, atomically) once the gate passed.",
 )
@@ -272,7 +353,7 @@ def shadow_promotion(context: dg.AssetExecutionContext, learning_home: LearningH
     spec = model_spec(context.partition_key)
     registry = ShadowModelRegistry(learning_home.lake())
     candidate = _candidate(registry, spec.name, context.run.run_id)
-    passed, why = gate_passed_for(context.instance, context.run.run_id, candidate["version"])
+    passed, why = gate_passed_for(context.instance, context.run.run_id, candidate["version"], spec.name)
     try:
         if not passed:
             raise dg.Failure(f"not promoting {spec.name} v{candidate['version']}: {why}")
@@ -306,6 +387,7 @@ def check_one_champion(registry: ShadowModelRegistry, model: str) -> dg.AssetChe
     kinds={"pytorch"},
     partitions_def=model_partitions,
     deps=[PAIRS_TABLE],
+    code_version=EVALUATION_CODE_VERSION,
     description="The promoted model re-evaluated on the current held-out set (weekly): drift shows as a falling line.",
 )
 def champion_evaluation(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
@@ -315,16 +397,22 @@ def champion_evaluation(context: dg.AssetExecutionContext, learning_home: Learni
     if champion is None:
         return dg.MaterializeResult(metadata={"champion": "none promoted yet"})
     pairs = _pairs(lake)
-    records = held_out_records(pairs, spec.training_focus)
     base = resolve_base_model(spec, settings, pairs)
-    result, _, _, _ = evaluate_versions(base, records, champion, None, TrainingSettings().dpo.beta)
+    label = f"champion v{champion['version']}"
+    measurement = measure_versions(base, pairs, spec, {label: champion})
+    score = measurement.models.get(label)
+    margin = measurement.margin_over_best_baseline(label)
     return dg.MaterializeResult(
         metadata={
             "champion": f"v{champion['version']}",
-            "held_out_pairs": len(records),
-            "accuracy": result.accuracy,
-            "mean_margin": result.mean_margin,
-            "interval": f"{result.interval[0]:.3f}-{result.interval[1]:.3f}",
-            **{f"accuracy_{d}": a for d, a in result.by_domain.items()},
+            "gate_metric": METRICS[GATE_METRIC],
+            **_figures(measurement),
+            # The gate metric under the names the weekly plot has used: a falling line is drift.
+            "accuracy": score.likelihood.value if score else 0.0,
+            "interval": f"{score.likelihood.interval[0]:.3f}-{score.likelihood.interval[1]:.3f}" if score else "n/a",
+            "mean_implicit_margin": score.mean_implicit_margin if score and score.mean_implicit_margin is not None else 0.0,
+            **({f"accuracy_{d}": a for d, a in score.likelihood.by_domain.items()} if score else {}),
+            "best_baseline": margin["baseline"] if margin else "none",
+            "champion_margin_over_best_baseline": margin["margin"] if margin else 0.0,
         }
     )

@@ -3,6 +3,7 @@ import dagster as dg
 from learning_pipeline.preferences.assets import model_partitions
 from learning_pipeline.preferences.sensors import build_preference_sensor
 from learning_pipeline.training.assets import adapter_evaluation, champion_evaluation, shadow_adapter, shadow_promotion
+from learning_pipeline.training.registry_assets import registry_observation_job, shadow_model_registry
 from learning_pipeline.training.resources import TrainingLauncher
 from learning_pipeline.training.schedules import weekly_evaluation_job, weekly_evaluation_schedule
 
@@ -21,8 +22,8 @@ training_job = dg.define_asset_job(
 
 def definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[shadow_adapter, adapter_evaluation, shadow_promotion, champion_evaluation],
-        jobs=[training_job, weekly_evaluation_job],
+        assets=[shadow_adapter, adapter_evaluation, shadow_promotion, champion_evaluation, shadow_model_registry],
+        jobs=[training_job, weekly_evaluation_job, registry_observation_job],
         sensors=[build_preference_sensor(training_job)],
         schedules=[weekly_evaluation_schedule],
         resources={"training_launcher": TrainingLauncher.from_env()},

@@ -1,4 +1,4 @@
-"""DPO LoRA training on preference pairs, and the preference metrics that judge an adapter.
+"""DPO LoRA training on preference pairs (the metrics that judge an adapter live in `scoring`).
 
 Training goes through TRL's `DPOTrainer` with a PEFT LoRA adapter: only the adapter is
 trained and saved, and the reference model is the base with the adapter switched off, so
@@ -15,16 +15,18 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from learning_pipeline.config import DPOTrainingConfig  # hyperparameters live in one place: config.py
+from learning_pipeline.training.anti_forgetting import (
+    EWCSettings,
+    adapter_shift_l2,
+    continuation_trainer,
+    lora_snapshot,
+)
 from learning_pipeline.training.tiny_model import load_base_model
-
-if TYPE_CHECKING:
-    from learning_pipeline.training.anti_forgetting import EWCSettings
 
 TRAINING_MANIFEST = "dpo_training.json"
 
@@ -93,6 +95,8 @@ def train_dpo_lora(
             beta=config.beta,
             max_length=config.max_length,
             seed=config.seed,
+            # A curriculum (meta/curriculum.py) is only a curriculum if the sampler keeps its order.
+            train_sampling_strategy="random" if config.shuffle else "sequential",
             # TRL turns checkpointing on by default; LoRA on small models doesn't need the
             # recompute, and transformers 5 reads the new name, not `gradient_checkpointing`.
             activation_checkpointing=False,
@@ -121,12 +125,6 @@ def train_dpo_lora(
             )
             trainer = DPOTrainer(model=base.model, peft_config=peft_config, **trainer_kwargs)
         else:
-            from learning_pipeline.training.anti_forgetting import (
-                adapter_shift_l2,
-                continuation_trainer,
-                lora_snapshot,
-            )
-
             trainer = continuation_trainer(base.model, previous_adapter, config, ewc, **trainer_kwargs)
             previous_weights = lora_snapshot(trainer.accelerator.unwrap_model(trainer.model))
         # Logs go to `progress` and the returned history, not to stdout.
@@ -228,197 +226,9 @@ def _progress_callback(report: Callable[[dict], None]):
     return ProgressCallback()
 
 
-# ---------------------------------------------------------------------------- evaluation
-
-
-def preference_accuracy(
-    model_path_or_adapter: Path | None,
-    base_model_path: Path,
-    records: list[dict],
-    beta: float = 0.1,
-    batch_size: int = 16,
-    max_length: int | None = None,
-) -> dict:
-    """DPO implicit-reward margins of a policy against the base model as reference.
-
-    margin = beta * [(logp_policy(chosen) - logp_ref(chosen)) - (logp_policy(rejected) - logp_ref(rejected))]
-    with log-probs summed over completion tokens. The policy is a LoRA adapter directory
-    (applied on the base), a full model directory, or None for the base itself, whose
-    margins are all 0 and whose accuracy is therefore 0.0 by definition.
-    """
-    if not records:
-        raise ValueError("no records to evaluate")
-    base = load_base_model(base_model_path)
-    device = _device()
-    reference = base.model.to(device).eval()
-    chosen, rejected = _encode_pairs(base.tokenizer, records, max_length)
-    pad_id = _pad_id(base.tokenizer)
-    ref_chosen = _sequence_logps(reference, chosen, pad_id, batch_size)
-    ref_rejected = _sequence_logps(reference, rejected, pad_id, batch_size)
-
-    if model_path_or_adapter is None:
-        policy_chosen, policy_rejected = ref_chosen, ref_rejected
-    else:
-        policy = _load_policy(Path(model_path_or_adapter), reference).to(device).eval()
-        policy_chosen = _sequence_logps(policy, chosen, pad_id, batch_size)
-        policy_rejected = _sequence_logps(policy, rejected, pad_id, batch_size)
-
-    margins = [
-        beta * ((pc - rc) - (pr - rr))
-        for pc, rc, pr, rr in zip(policy_chosen, ref_chosen, policy_rejected, ref_rejected, strict=True)
-    ]
-    return {
-        "accuracy": sum(m > 0 for m in margins) / len(margins),
-        "mean_margin": sum(margins) / len(margins),
-        "margins": margins,
-    }
-
-
-def pairwise_logp_accuracy(model, records: list[dict], tokenizer=None, batch_size: int = 16) -> float:
-    """Share of records where one model gives the chosen completion a higher log-prob than the rejected one.
-
-    `model` is a model directory or a loaded model (then pass its `tokenizer`). This is a
-    model's own implicit preference; a random model sits near 0.5 when chosen and rejected
-    completions have similar lengths.
-    """
-    if not records:
-        raise ValueError("no records to evaluate")
-    if isinstance(model, (str, Path)):
-        model, tokenizer = load_base_model(model)
-        model = model.to(_device())
-    elif tokenizer is None:
-        raise ValueError("pass the tokenizer along with a loaded model")
-    model.eval()
-    chosen, rejected = _encode_pairs(tokenizer, records, None)
-    pad_id = _pad_id(tokenizer)
-    chosen_logps = _sequence_logps(model, chosen, pad_id, batch_size)
-    rejected_logps = _sequence_logps(model, rejected, pad_id, batch_size)
-    return sum(c > r for c, r in zip(chosen_logps, rejected_logps, strict=True)) / len(records)
-
-
-def _load_policy(path: Path, base_model):
-    if (path / "adapter_config.json").is_file():
-        from peft import PeftModel
-
-        # Wraps the base in place; the reference log-probs were taken before.
-        return PeftModel.from_pretrained(base_model, str(path))
-    return load_base_model(path).model
-
-
-# A sequence to score: its token ids and how many trailing tokens are the completion.
-_Scored = tuple[list[int], int]
-
-
-def _encode_pairs(tokenizer, records: Sequence[dict], max_length: int | None) -> tuple[list[_Scored], list[_Scored]]:
-    chosen = [_encode(tokenizer, r["prompt"], r["chosen"], max_length) for r in records]
-    rejected = [_encode(tokenizer, r["prompt"], r["rejected"], max_length) for r in records]
-    return chosen, rejected
-
-
-def _encode(tokenizer, prompt, completion, max_length: int | None) -> _Scored:
-    """Tokenize prompt + completion the way TRL's DPOTrainer does, so margins match training."""
-    if isinstance(prompt, list):  # conversational: render through the chat template
-        prompt_ids = _chat_ids(tokenizer, prompt, add_generation_prompt=True)
-        full_ids = _chat_ids(tokenizer, prompt + completion)
-    else:  # plain text: TRL appends EOS to completions
-        eos = tokenizer.eos_token or ""
-        completion = completion if completion.endswith(eos) else completion + eos
-        prompt_ids = tokenizer(prompt)["input_ids"]
-        full_ids = tokenizer(prompt + completion)["input_ids"]
-    # The completion starts where the two tokenizations diverge (a template may render the
-    # prompt alone differently, or BPE may merge across the boundary).
-    start = _common_prefix_length(prompt_ids, full_ids)
-    if max_length is not None:
-        full_ids = full_ids[:max_length]  # keep_start, as in training
-    # The first token has no prediction, so at most len-1 tokens can be scored.
-    return full_ids, max(0, min(len(full_ids) - start, len(full_ids) - 1))
-
-
-def _chat_ids(tokenizer, messages: list[dict], add_generation_prompt: bool = False) -> list[int]:
-    encoded = tokenizer.apply_chat_template(
-        messages, add_generation_prompt=add_generation_prompt, tokenize=True, return_dict=True
-    )
-    return list(encoded["input_ids"])
-
-
-def _common_prefix_length(ids: list[int], other: list[int]) -> int:
-    n = 0
-    for a, b in zip(ids, other):
-        if a != b:
-            break
-        n += 1
-    return n
-
-
-def _sequence_logps(model, sequences: list[_Scored], pad_id: int, batch_size: int) -> list[float]:
-    """Summed completion log-probs, batched.
-
-    Sorting by length keeps padding low; `_completion_logps` scores each batch.
-    """
-    import torch
-
-    order = sorted(range(len(sequences)), key=lambda i: len(sequences[i][0]))
-    logps = [0.0] * len(sequences)
-    with torch.inference_mode():
-        for begin in range(0, len(order), batch_size):
-            batch = order[begin : begin + batch_size]
-            sums = _completion_logps(model, [sequences[i] for i in batch], pad_id)
-            for row, i in enumerate(batch):
-                logps[i] = float(sums[row])
-    return logps
-
-
-def _completion_logps(model, batch: list[_Scored], pad_id: int):
-    """Summed completion log-probs of one batch, as a tensor (differentiable unless the caller says not).
-
-    Sequences are left-padded so every completion ends at the last position; then only the
-    last (longest completion + 1) positions need logits (`logits_to_keep`), which keeps the
-    vocab-sized logits tensor small for real models with long prompts.
-    """
-    import torch
-
-    device = next(model.parameters()).device
-    width = max(len(ids) for ids, _ in batch)
-    keep = max(completion_len for _, completion_len in batch)
-    if keep == 0:
-        return torch.zeros(len(batch), device=device)  # nothing to score: all completions truncated away
-    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    attention = torch.zeros((len(batch), width), dtype=torch.long)
-    scored = torch.zeros((len(batch), keep), dtype=torch.bool)
-    for row, (ids, completion_len) in enumerate(batch):
-        input_ids[row, width - len(ids) :] = torch.tensor(ids, dtype=torch.long)
-        attention[row, width - len(ids) :] = 1
-        scored[row, keep - completion_len :] = True
-    # Positions count from each row's first real token, as they would unpadded.
-    positions = (attention.cumsum(-1) - 1).clamp(min=0)
-    logits = model(
-        input_ids=input_ids.to(device),
-        attention_mask=attention.to(device),
-        position_ids=positions.to(device),
-        logits_to_keep=keep + 1,
-    ).logits[:, :-1]
-    targets = input_ids[:, width - keep :].to(device)
-    token_logps = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-    # masked_fill, not multiply: padded positions may hold NaN from fully masked rows.
-    return token_logps.masked_fill(~scored.to(device), 0.0).sum(-1)
-
-
-def _pad_id(tokenizer) -> int:
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    return int(pad if pad is not None else 0)
-
-
-def _device():
-    import torch
-
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 __all__ = [
     "DPOTrainingConfig",
     "TRAINING_MANIFEST",
-    "pairwise_logp_accuracy",
     "peak_rss_mb",
-    "preference_accuracy",
     "train_dpo_lora",
 ]

@@ -1,112 +1,215 @@
-"""Held-out evaluation of a candidate adapter against the champion, and the promotion gate.
+"""Held-out evaluation: the base, the champion and the candidate scored together, beside trivial baselines.
 
-The score is preference accuracy: the share of held-out pairs where the model's implicit DPO
-reward (beta * log-ratio to the base model) is higher for the chosen side. The base model's
-rewards are all zero, a tie on every pair, which counts as a coin flip (0.5): the same scale
-for the base, the champion and the candidate, measured on the same items in the same run.
+Every model is scored on the same current held-out pairs in the same run, two ways
+(see `scoring`): by its own length-normalised log-likelihood of chosen vs rejected, and by the
+DPO implicit reward against the base. The gate uses the first (`GATE_METRIC`):
+
+- it is *measured* for every model, the base included, so the first candidate is compared with
+  what the base actually does, not with a 0.5 assumed for it (the base's implicit reward is 0 on
+  every pair by construction: a tie, not a measurement);
+- it is the model's own preference, the ranking a served model gives when it scores options
+  alone, with no copy of the base beside it;
+- DPO can raise the implicit reward while both sides' likelihoods fall, so a high implicit-reward
+  accuracy does not mean the model ranks the chosen side first; the report shows both, and a
+  gap between them is worth reading.
+
+Baselines (`baselines`) are fitted on the training pairs of the same domains and scored on the
+same held-out pairs; intervals come from one cluster bootstrap over builds (`bootstrap`).
 """
 
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from learning_pipeline.preferences.export import trl_record
+from learning_pipeline.training.baselines import baseline_scores
+from learning_pipeline.training.bootstrap import ClusterBootstrap, cluster_ids
+from learning_pipeline.training.gate import GateDecision, GateRules, decide, mean, notes
+
+GATE_METRIC = "likelihood"
+METRICS = {
+    "likelihood": "own length-normalised log-likelihood, chosen vs rejected",
+    "implicit_reward": "DPO implicit reward (log-ratio to the base), chosen vs rejected",
+}
+BASE = "base model"
 
 
-def held_out_records(pairs: pl.DataFrame, focus: tuple[str, ...]) -> list[dict]:
-    held = pairs.filter((pl.col("split") == "held_out") & pl.col("domain").is_in(list(focus))).sort("pair_id")
-    return [{**trl_record(row), "domain": row["domain"], "pair_id": row["pair_id"]} for row in held.iter_rows(named=True)]
+def split_pairs(pairs: pl.DataFrame, focus: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(training pairs, held-out pairs) of the model's domains, each in a stable order."""
+    mine = pairs.filter(pl.col("domain").is_in(list(focus))).sort("pair_id")
+    return mine.filter(pl.col("split") == "train"), mine.filter(pl.col("split") == "held_out")
+
+
+def held_out_records(held_out: pl.DataFrame) -> list[dict]:
+    return [{**trl_record(row), "domain": row["domain"], "pair_id": row["pair_id"]} for row in held_out.iter_rows(named=True)]
 
 
 def wins(margins: list[float]) -> list[float]:
     return [1.0 if m > 0 else 0.5 if m == 0 else 0.0 for m in margins]
 
 
-def bootstrap_interval(values: list[float], resamples: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    if not values:
-        return (0.0, 0.0)
-    rng = random.Random(seed)
-    n = len(values)
-    means = sorted(sum(values[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
-    low = means[int((1 - level) / 2 * resamples)]
-    high = means[min(resamples - 1, int((1 + level) / 2 * resamples))]
-    return (round(low, 4), round(high, 4))
+@dataclass
+class Accuracy:
+    """Share of held-out pairs ranked right (a tie counts half), with its cluster-bootstrap interval."""
+
+    value: float
+    interval: tuple[float, float]
+    by_domain: dict[str, float]
 
 
 @dataclass
 class ModelScore:
-    label: str  # "candidate v3", "champion v2", "base"
-    accuracy: float
-    mean_margin: float
-    by_domain: dict[str, float]
-    interval: tuple[float, float]
-
-
-def score(label: str, margins: list[float], domains: list[str], seed: int = 0) -> ModelScore:
-    won = wins(margins)
-    by_domain: dict[str, list[float]] = {}
-    for domain, w in zip(domains, won):
-        by_domain.setdefault(domain, []).append(w)
-    return ModelScore(
-        label=label,
-        accuracy=round(sum(won) / len(won), 4) if won else 0.0,
-        mean_margin=round(sum(margins) / len(margins), 4) if margins else 0.0,
-        by_domain={d: round(sum(v) / len(v), 4) for d, v in sorted(by_domain.items())},
-        interval=bootstrap_interval(won, seed=seed),
-    )
+    label: str  # "candidate v3", "champion v2", "base model"
+    likelihood: Accuracy
+    implicit_reward: Accuracy | None  # None for the base: 0 on every pair by construction
+    mean_implicit_margin: float | None
 
 
 @dataclass
-class GateDecision:
-    passed: bool
-    reasons: list[str]
-    improvement: float  # relative, candidate vs champion
-    improvement_interval: tuple[float, float]  # bootstrap interval of the paired accuracy difference
-    regressions: dict[str, float] = field(default_factory=dict)
+class Measurement:
+    """Models and baselines on one held-out set; `scores` keeps each one's per-pair scores for the gate."""
+
+    held_out_pairs: int
+    held_out_builds: int
+    training_pairs: int
+    models: dict[str, ModelScore]
+    baselines: dict[str, Accuracy]
+    scores: dict[str, list[float]] = field(repr=False)
+    domains: list[str] = field(repr=False)
+    bootstrap: ClusterBootstrap = field(repr=False)
+
+    @property
+    def best_baseline(self) -> str | None:
+        return max(self.baselines, key=lambda name: self.baselines[name].value) if self.baselines else None
+
+    def margin_over_best_baseline(self, label: str) -> dict | None:
+        """The model's gate-metric accuracy minus the best baseline's (absolute), with a paired interval."""
+        best = self.best_baseline
+        if best is None or not self.held_out_pairs:
+            return None
+        model, baseline = self.scores[f"{label}:{GATE_METRIC}"], self.scores[f"baseline:{best}"]
+        return {
+            "baseline": best,
+            "margin": round(mean(model) - mean(baseline), 4),
+            "interval": self.bootstrap.mean_interval([m - b for m, b in zip(model, baseline)]),
+        }
 
 
-def gate(candidate: ModelScore, champion: ModelScore, candidate_margins: list[float], champion_margins: list[float],
-         improvement_threshold: float, regression_tolerance: float) -> GateDecision:
-    """Pass only if the candidate beats the champion by `improvement_threshold` (relative) and no
-    domain falls by more than `regression_tolerance` (absolute accuracy)."""
-    reasons = []
-    improvement = (candidate.accuracy - champion.accuracy) / champion.accuracy if champion.accuracy else float("inf")
-    if not candidate_margins:
-        reasons.append("no held-out pairs to evaluate on")
-    elif improvement < improvement_threshold:
-        reasons.append(f"improvement {improvement:+.1%} is below the required {improvement_threshold:+.1%} "
-                       f"({candidate.accuracy:.3f} vs {champion.label} {champion.accuracy:.3f})")
-    regressions = {d: round(champion.by_domain[d] - acc, 4) for d, acc in candidate.by_domain.items()
-                   if d in champion.by_domain and champion.by_domain[d] - acc > regression_tolerance}
-    for domain, drop in regressions.items():
-        reasons.append(f"{domain} regressed by {drop:.3f} (tolerance {regression_tolerance})")
-    differences = [c - p for c, p in zip(wins(candidate_margins), wins(champion_margins))]
-    return GateDecision(passed=not reasons, reasons=reasons or ["passed"], improvement=round(improvement, 4),
-                        improvement_interval=bootstrap_interval(differences), regressions=regressions)
+def accuracy(scores: list[float], domains: list[str], bootstrap: ClusterBootstrap) -> Accuracy:
+    by_domain = {d: mean([s for s, dd in zip(scores, domains) if dd == d]) for d in sorted(set(domains))}
+    interval = bootstrap.mean_interval(scores) if scores else (0.0, 0.0)
+    return Accuracy(mean(scores), interval, by_domain)
 
 
-def write_report(directory: Path, model: str, version: int, candidate: ModelScore, champion: ModelScore,
-                 decision: GateDecision, items: int) -> dict:
-    report = {
-        "model": model, "version": version, "held_out_pairs": items,
-        "candidate": asdict(candidate), "champion": asdict(champion), "gate": asdict(decision),
+def measure(base_model: Path, train: pl.DataFrame, held_out: pl.DataFrame, adapters: dict[str, Path], beta: float,
+            seed: int = 0) -> Measurement:
+    """Score the base and each adapter (label -> adapter dir) and the baselines on the held-out pairs."""
+    domains = held_out["domain"].to_list()
+    bootstrap = ClusterBootstrap(cluster_ids(held_out["build_id"].to_list(), held_out["pair_id"].to_list()), seed=seed)
+    scores: dict[str, list[float]] = {}
+    models: dict[str, ModelScore] = {}
+    if held_out.height:
+        from learning_pipeline.training.scoring import implicit_margins, score_models
+
+        logps = score_models(Path(base_model), held_out_records(held_out), adapters)
+        for label, scored in [(BASE, logps["base"]), *((label, logps[label]) for label in adapters)]:
+            scores[f"{label}:likelihood"] = wins(scored.likelihood_margins())
+            implicit = None if label == BASE else implicit_margins(scored, logps["base"], beta)
+            if implicit is not None:
+                scores[f"{label}:implicit_reward"] = wins(implicit)
+            models[label] = ModelScore(
+                label=label,
+                likelihood=accuracy(scores[f"{label}:likelihood"], domains, bootstrap),
+                implicit_reward=accuracy(scores[f"{label}:implicit_reward"], domains, bootstrap) if implicit else None,
+                mean_implicit_margin=round(sum(implicit) / len(implicit), 4) if implicit else None,
+            )
+    baselines = {}
+    for name, values in (baseline_scores(train, held_out, seed) if held_out.height else {}).items():
+        scores[f"baseline:{name}"] = values
+        baselines[name] = accuracy(values, domains, bootstrap)
+    return Measurement(held_out.height, bootstrap.builds_in(), train.height, models, baselines, scores, domains, bootstrap)
+
+
+def gate_candidate(measurement: Measurement, candidate: str, champion: str, rules: GateRules) -> GateDecision:
+    """The promotion gate on the gate metric, candidate vs champion (or the base), paired over builds."""
+    if not measurement.held_out_pairs:
+        return decide([], [], [], measurement.bootstrap, rules, champion)
+    return decide(measurement.scores[f"{candidate}:{GATE_METRIC}"], measurement.scores[f"{champion}:{GATE_METRIC}"],
+                  measurement.domains, measurement.bootstrap, rules, champion)
+
+
+def report(model: str, version: int, measurement: Measurement, candidate: str, decision: GateDecision) -> dict:
+    return {
+        "model": model,
+        "version": version,
+        "held_out_pairs": measurement.held_out_pairs,
+        "held_out_builds": measurement.held_out_builds,
+        "training_pairs_for_baselines": measurement.training_pairs,
+        "gate_metric": GATE_METRIC,
+        "metrics": METRICS,
+        "intervals": f"{measurement.bootstrap.level:.0%} percentile, cluster bootstrap over builds",
+        "models": {label: asdict(score) for label, score in measurement.models.items()},
+        "baselines": {name: asdict(acc) for name, acc in measurement.baselines.items()},
+        "best_baseline": measurement.best_baseline,
+        "candidate_margin_over_best_baseline": measurement.margin_over_best_baseline(candidate),
+        "gate": asdict(decision),
+        "notes": notes(decision),
     }
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "eval_report.json").write_text(json.dumps(report, indent=2))
+
+
+def _interval(interval) -> str:
+    return f"{interval[0]:.3f}–{interval[1]:.3f}"
+
+
+def markdown(report: dict, candidate: str) -> str:
+    models, baselines, gate = report["models"], report["baselines"], report["gate"]
     lines = [
-        f"# Evaluation of {model} v{version}", "",
-        f"Held-out pairs: {items}", "",
-        "| model | accuracy | 95% interval | mean margin |", "|---|---|---|---|",
-        *(f"| {s.label} | {s.accuracy:.3f} | {s.interval[0]:.3f}-{s.interval[1]:.3f} | {s.mean_margin:.4f} |" for s in (candidate, champion)),
-        "", "| domain | candidate | champion |", "|---|---|---|",
-        *(f"| {d} | {a:.3f} | {champion.by_domain.get(d, float('nan')):.3f} |" for d, a in candidate.by_domain.items()),
-        "", f"Gate: **{'PASSED' if decision.passed else 'FAILED'}** — " + "; ".join(decision.reasons),
-        f"Relative improvement {decision.improvement:+.1%}, paired difference interval {decision.improvement_interval}",
+        f"# Evaluation of {report['model']} v{report['version']}", "",
+        f"Held-out pairs: {report['held_out_pairs']} from {report['held_out_builds']} builds; baselines fitted on "
+        f"{report['training_pairs_for_baselines']} training pairs. Intervals: {report['intervals']}.",
+        f"The gate uses **{METRICS[report['gate_metric']]}**.", "",
+        "| model or baseline | likelihood accuracy | interval | implicit-reward accuracy | interval |", "|---|---|---|---|---|",
     ]
-    (directory / "eval_report.md").write_text("\n".join(lines) + "\n")
-    return report
+    for label, score in models.items():
+        implicit = score["implicit_reward"]
+        lines.append(f"| {label} | {score['likelihood']['value']:.3f} | {_interval(score['likelihood']['interval'])} | "
+                     + (f"{implicit['value']:.3f} | {_interval(implicit['interval'])} |" if implicit else "— (0 by construction) | — |"))
+    for name, acc in baselines.items():
+        lines.append(f"| baseline: {name} | {acc['value']:.3f} | {_interval(acc['interval'])} | | |")
+    margin = report["candidate_margin_over_best_baseline"]
+    if margin:
+        lines += ["", f"{candidate} minus the best baseline ({margin['baseline']}): {margin['margin']:+.3f} (absolute accuracy), "
+                      f"interval {margin['interval'][0]:+.3f} to {margin['interval'][1]:+.3f}"]
+    domains = sorted({d for s in models.values() for d in s["likelihood"]["by_domain"]})
+    if domains:
+        columns = list(models) + [f"baseline: {n}" for n in baselines]
+        lines += ["", "| domain | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+        for d in domains:
+            cells = [models[m]["likelihood"]["by_domain"].get(d) for m in models] + [baselines[b]["by_domain"].get(d) for b in baselines]
+            lines.append(f"| {d} | " + " | ".join("" if c is None else f"{c:.3f}" for c in cells) + " |")
+    reduction = gate["error_reduction"]
+    lines += [
+        "", f"Gate: **{'PASSED' if gate['passed'] else 'FAILED'}** — " + "; ".join(gate["reasons"]),
+        f"- accuracy {gate['candidate_accuracy']:.3f} vs {gate['champion']} {gate['champion_accuracy']:.3f} (absolute); "
+        f"difference {gate['accuracy_difference']:+.3f}, interval {gate['accuracy_difference_interval'][0]:+.3f} to "
+        f"{gate['accuracy_difference_interval'][1]:+.3f} (absolute, paired over builds)",
+        f"- held-out error removed: " + (f"{reduction:.1%}" if reduction is not None else "n/a (champion makes no errors)")
+        + f" (relative; {gate['required_error_reduction']:.1%} required)",
+    ]
+    for domain, v in gate["domains"].items():
+        lines.append(f"- {domain}: {v['status']} ({v['candidate_accuracy']:.3f} vs {v['champion_accuracy']:.3f}, "
+                     f"difference {v['accuracy_difference']:+.3f}, interval {v['accuracy_difference_interval'][0]:+.3f} to "
+                     f"{v['accuracy_difference_interval'][1]:+.3f}, {v['pairs']} pairs from {v['builds']} builds)")
+    lines += [f"- {note}" for note in report["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(directory: Path, content: dict, candidate: str) -> dict:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "eval_report.json").write_text(json.dumps(content, indent=2))
+    (directory / "eval_report.md").write_text(markdown(content, candidate))
+    return content

@@ -93,3 +93,23 @@ def test_a_newer_late_outcome_replaces_an_older_one_whatever_day_they_landed(lea
     results = [pl.Series([o]).str.json_decode().struct.field("immediateResult")[0] for o in joined.get_column("outcome")]
     assert results == ["success", "failure"]
     assert joined.get_column("outcome_source").to_list() == ["late", "late"]
+
+
+def test_a_ranged_run_records_each_partitions_own_figures(learning_home):
+    """One run over three days: every day's materialization event carries that day's row count,
+    read back from the instance's event log (not the run's total stamped on every day)."""
+    days = {"2026-03-07": 1, "2026-03-08": 3, "2026-03-09": 2}
+    payloads = [envelope("decision", **decision(f"d{day}-{i}", created_at=f"{day}T10:00:00.000Z"))
+                for day, n in days.items() for i in range(n)]
+    bad = envelope("decision", **decision("bad", created_at="2026-03-08T11:00:00.000Z", buildId=123))
+    _land(learning_home, *payloads, bad)
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        [capture_traces], resources={"learning_home": learning_home}, instance=instance,
+        tags={"dagster/asset_partition_range_start": "2026-03-07", "dagster/asset_partition_range_end": "2026-03-09"},
+    )
+    assert result.success
+    for table, expected in [("raw_decisions", days), (QUARANTINE_TABLE, {"2026-03-07": 0, "2026-03-08": 1, "2026-03-09": 0})]:
+        records = instance.fetch_materializations(dg.AssetKey(table), limit=10).records
+        recorded = {r.partition_key: r.asset_materialization.metadata["dagster/row_count"].value for r in records}
+        assert recorded == expected, table

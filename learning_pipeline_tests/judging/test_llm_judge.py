@@ -173,7 +173,7 @@ def test_a_hung_request_times_out_and_is_retried(fake_openai):
     [judgment] = make_judge(fake_openai, timeout_s=0.5).judge_many([make_item()])
     elapsed = time.monotonic() - started
     assert judgment.status == "ok" and judgment.attempts == 2
-    assert 0.5 <= elapsed < 3
+    assert 0.5 <= elapsed < 10  # it gave up on the hung request instead of waiting it out (10 s)
 
 
 def test_gives_up_after_max_attempts_with_the_last_error(fake_openai):

@@ -25,11 +25,13 @@ from learning_pipeline.training.anti_forgetting import (  # noqa: E402
     ewc_penalty,
     load_fisher,
     lora_parameters,
+    normalise_fisher,
     replay_margins,
     save_fisher,
     select_replay,
 )
-from learning_pipeline.training.dpo import DPOTrainingConfig, preference_accuracy, train_dpo_lora  # noqa: E402
+from learning_pipeline.training.dpo import DPOTrainingConfig, train_dpo_lora  # noqa: E402
+from learning_pipeline.training.scoring import preference_accuracy  # noqa: E402
 from learning_pipeline.training.tiny_model import build_tiny_llama, load_base_model  # noqa: E402
 from learning_pipeline_tests.training.test_dpo import (  # noqa: E402
     COMBOS,
@@ -49,7 +51,7 @@ TASK_B = flipped(preference_records(COMBOS[80:112], seed=3))
 
 V1 = DPOTrainingConfig(learning_rate=5e-3, max_steps=16, batch_size=8)
 V2 = DPOTrainingConfig(learning_rate=5e-3, max_steps=8, batch_size=8)
-STRONG_EWC = 1e6  # the empirical Fisher of a well-fit tiny adapter is ~1e-4, so lambda must be large to bite
+STRONG_EWC = 100.0  # on the mean-1 Fisher: strong enough to hold v2 visibly near v1
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +129,8 @@ def _records_dataset(records):
 
 @pytest.mark.heavy
 def test_penalty_adds_lambda_fisher_shift_to_the_lora_gradients(tiny_base, version_1, tmp_path):
-    fisher = load_fisher(version_1 / FISHER_FILE)
-    lambda_ = 1e4
+    fisher = normalise_fisher(load_fisher(version_1 / FISHER_FILE))  # the penalty uses the mean-1 Fisher
+    lambda_ = 10.0
 
     plain, _, _, plain_trainer = _lora_grads(tiny_base, version_1, None, tmp_path / "plain")
     off, _, penalty_off, _ = _lora_grads(tiny_base, version_1, EWCSettings(lambda_=0.0), tmp_path / "off")

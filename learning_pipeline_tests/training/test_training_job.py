@@ -1,6 +1,7 @@
 """The training job end to end: Pipes training, evaluation, the blocking gate, promotion."""
 
 import datetime as dt
+import json
 
 import dagster as dg
 import polars as pl
@@ -58,12 +59,32 @@ def test_good_pairs_are_promoted_and_label_flipped_ones_are_stopped_by_the_gate(
     checks = {c.check_name: c for c in first.get_asset_check_evaluations()}
     assert checks["promotion_gate"].passed and checks["promotion_gate"].metadata["candidate_version"].value == 1
     assert checks["one_champion"].passed and checks["one_champion"].metadata["promoted_versions"].value == "v1"
+    # Check results belong to the model's partition: the other model's gate history stays apart.
+    assert checks["promotion_gate"].partition == MODEL and checks["one_champion"].partition == MODEL
+    from dagster._core.event_api import PartitionKeyFilter
+
+    gate = dg.AssetCheckKey(dg.AssetKey("adapter_evaluation"), "promotion_gate")
+    storage = instance.event_log_storage
+    assert storage.get_latest_asset_check_execution_by_key([gate], partition_filter=PartitionKeyFilter(key=MODEL))[gate].run_id == first.run_id
+    assert gate not in storage.get_latest_asset_check_execution_by_key([gate], partition_filter=PartitionKeyFilter(key="builder-coder"))
     adapter_dir = learning_home.settings().adapters_dir / MODEL / "v1"
     assert (adapter_dir / "adapter_config.json").exists() and (adapter_dir / "eval_report.md").exists()
     metadata = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
                 for e in first.get_asset_materialization_events()}
     assert metadata["shadow_adapter"]["final_loss"].value < metadata["shadow_adapter"]["first_loss"].value
-    assert metadata["adapter_evaluation"]["champion_accuracy"].value == 0.5  # the base model
+    curve = metadata["shadow_adapter"]["loss_curve"].value
+    assert len(curve.records) == metadata["shadow_adapter"]["logged_steps"].value > 1
+    evaluation = metadata["adapter_evaluation"]
+    # The first candidate is gated against what the base model measurably does, not an assumed 0.5.
+    assert evaluation["champion"].value == "base model"
+    assert evaluation["champion_accuracy"].value == evaluation["base_likelihood_accuracy"].value < 0.85
+    assert checks["promotion_gate"].metadata["compared_with"].value == "base model"
+    report = json.loads((adapter_dir / "eval_report.json").read_text())
+    assert report["gate_metric"] == "likelihood" and report["held_out_pairs"] == held_out.height == 32
+    assert set(report["baselines"]) == {"longer side", "training lookup", "bag-of-words logistic regression"}
+    assert report["candidate_margin_over_best_baseline"]["baseline"] == report["best_baseline"]
+    assert report["models"]["base model"]["implicit_reward"] is None  # 0 on every pair by construction
+    assert report["models"]["candidate v1"]["implicit_reward"]["value"] >= 0.85
 
     # New pairs that teach the opposite: the candidate must not replace the champion.
     flipped = _pairs(preference_records(COMBOS[96:160], seed=3), "train", 1000, flip=True)
@@ -73,7 +94,9 @@ def test_good_pairs_are_promoted_and_label_flipped_ones_are_stopped_by_the_gate(
     checks = {c.check_name: c for c in second.get_asset_check_evaluations()}
     assert checks["trained_version_has_metrics"].passed
     check = checks["promotion_gate"]
-    assert not check.passed and "below the required" in check.metadata["reasons"].value
+    assert not check.passed and "held-out errors" in check.metadata["reasons"].value
+    assert check.metadata["compared_with"].value == "champion v1"
+    assert check.metadata["error_reduction_relative"].value < 0.05
     assert registry.champion(MODEL)["version"] == 1
     assert registry.version(MODEL, 2)["status"] == "ready"  # trained and evaluated, never promoted
     assert [r["status"] for r in registry.runs(MODEL).to_dicts()] == ["completed", "completed"]
@@ -92,6 +115,16 @@ def test_a_failed_training_leaves_the_registry_consistent(learning_home):
     assert version["status"] == "failed" and "no-such-backend" in version["metrics"]
     assert registry.runs(MODEL).get_column("status").to_list() == ["failed"]
     assert registry.champion(MODEL) is None
+
+
+def test_checks_on_per_model_assets_are_partitioned_by_model():
+    from learning_pipeline.preferences.assets import model_partitions
+
+    graph = defs.resolve_asset_graph()
+    for check_key in graph.asset_check_keys:
+        if graph.get(check_key.asset_key).partitions_def == model_partitions:
+            spec = graph.assets_def_for_key(check_key.asset_key).get_spec_for_check_key(check_key)
+            assert spec.partitions_def == model_partitions, check_key
 
 
 LOSSY_PYTHON = """#!{python}
