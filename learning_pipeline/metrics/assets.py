@@ -4,17 +4,20 @@ Dagster UI plots over time, and the weekly table with intervals the API and dash
 import dagster as dg
 import polars as pl
 
-from learning_pipeline.metadata import markdown_preview
+from learning_pipeline.code_versions import code_version_of
+from learning_pipeline.metadata import markdown_preview, table_schema_metadata
 from learning_pipeline.metrics import sources
 from learning_pipeline.metrics.daily import day_figures
 from learning_pipeline.metrics.improvement import improvement
 from learning_pipeline.metrics.kpis import KPIS
-from learning_pipeline.metrics.weekly import DAILY_TABLE, WEEKLY_TABLE, weekly_counts, weekly_rows
+from learning_pipeline.metrics.weekly import DAILY_TABLE, ROW_SCHEMA, WEEKLY_TABLE, weekly_counts, weekly_rows
 from learning_pipeline.partitions import daily_partitions
 from learning_pipeline.resources import LearningHome
 
 LEARNING_METRICS = "learning_metrics"
 LEARNING_METRICS_WEEKLY = "learning_metrics_weekly"
+# The figures change when the KPI arithmetic or what it reads changes.
+CODE_VERSION = code_version_of(*(f"learning_pipeline.metrics.{m}" for m in ("daily", "estimates", "improvement", "kpis", "sources", "weekly")))
 
 
 @dg.asset(
@@ -23,6 +26,8 @@ LEARNING_METRICS_WEEKLY = "learning_metrics_weekly"
     kinds={"polars", "parquet"},
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    code_version=CODE_VERSION,
+    metadata={"dagster/column_schema": table_schema_metadata(ROW_SCHEMA, DAILY_TABLE)},
     deps=["raw_build_summaries", "raw_error_recoveries", "judgments"],
     description="The plan's KPIs for one day of builds (with 95% intervals), judgments, judge cost and pairs; "
                 "each partition's numbers are metadata, so the asset's Plots tab draws them over time.",
@@ -42,8 +47,10 @@ def learning_metrics(context: dg.AssetExecutionContext, learning_home: LearningH
     name=LEARNING_METRICS_WEEKLY,
     group_name="metrics",
     kinds={"polars", "parquet"},
+    code_version=CODE_VERSION,
+    metadata={"dagster/column_schema": table_schema_metadata(ROW_SCHEMA, WEEKLY_TABLE)},
     deps=[dg.AssetDep(LEARNING_METRICS, partition_mapping=dg.AllPartitionMapping()), "pattern_library", "preference_pairs",
-          "adapter_evaluation", "shadow_promotion"],
+          "shadow_model_versions", "training_runs"],
     description="Every KPI per week with its 95% interval (Wilson for rates, bootstrap over builds for means and "
                 "per-error figures), pairs and judge cost per week, and baseline week against latest week.",
 )

@@ -26,7 +26,7 @@ def _gate(metrics: str | None) -> dict | None:
     gate = (parsed.get("evaluation") or {}).get("gate")
     if gate:
         return {"passed": bool(gate.get("passed")), "reasons": list(gate.get("reasons") or []),
-                "improvement": gate.get("improvement")}
+                "improvement": gate.get("accuracy_difference", gate.get("improvement"))}
     if parsed.get("error"):
         return {"passed": False, "reasons": [str(parsed["error"])[:300]], "improvement": None}
     return None
