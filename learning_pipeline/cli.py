@@ -253,34 +253,29 @@ def cmd_train(args) -> int:
 
 def cmd_models(args) -> int:
     from learning_pipeline.lake import Lake
-    from learning_pipeline.training.registry import RegistryError, ShadowModelRegistry
+    from learning_pipeline.service.models import RegistryError, UnknownModelError, check_model, model_names, rollback, versions_report
+    from learning_pipeline.training.registry import ShadowModelRegistry
 
-    registry = ShadowModelRegistry(Lake(_settings().lake_dir))
-    from learning_pipeline.config import SHADOW_MODELS
-
-    known = [m.name for m in SHADOW_MODELS]
-    if args.name and args.name not in known:
-        raise ConfigError(f"no shadow model named {args.name!r}; the models are: {', '.join(known)}")
-    names = [args.name] if args.name else known
+    settings = _settings()
+    registry = ShadowModelRegistry(Lake(settings.lake_dir))
+    if args.name:
+        try:
+            check_model(args.name)
+        except UnknownModelError as err:
+            raise ConfigError(str(err)) from None
+    names = [args.name] if args.name else model_names()
     if args.rollback:
         if not args.name:
             print("error: name the model to roll back", file=sys.stderr)
             return 2
         try:
-            restored = registry.rollback(args.name)
+            restored = rollback(settings, args.name)
         except RegistryError as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
         print(f"{args.name}: rolled back to v{restored['version']}")
         return 0
-    report = {}
-    for name in names:
-        versions = registry.versions(name)
-        report[name] = [
-            {k: (str(v) if k in ("training_date", "promoted_at", "updated_at") and v is not None else v)
-             for k, v in row.items() if k != "metrics"}
-            for row in versions.to_dicts()
-        ]
+    report = versions_report(settings, names, iso=False)
     if args.json:
         print(json.dumps(report, indent=2, default=str))
         return 0

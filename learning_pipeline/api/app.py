@@ -14,7 +14,7 @@ from learning_pipeline.api.dagster_client import DagsterLauncher
 from learning_pipeline.api.guard import Guard
 from learning_pipeline.api.journal import TraceJournal
 from learning_pipeline.api.routes import capture, meta, models, reads, triggers
-from learning_pipeline.api.state import LearnedState
+from learning_pipeline.api.state import LearnedState, Warmer
 from learning_pipeline.capture.landing import LandingZone
 from learning_pipeline.config import LearningSettings
 from learning_pipeline.metrics import routes as metrics
@@ -33,9 +33,12 @@ def create_app(settings: LearningSettings | None = None, token: str | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.journal = TraceJournal(LandingZone(settings.landing_dir, settings.limits))
+        warmer = app.state.warmer = Warmer(settings, app.state.learned)
+        warmer.start()
         try:
             yield
         finally:
+            warmer.stop()
             app.state.journal.close()
 
     app = FastAPI(title="learning-pipeline API", version="1", lifespan=lifespan,

@@ -1,9 +1,10 @@
 """The API's write-ahead journal: how a trace POST is durable before its 201 without paying a
 landing file (two fsynced files and an index commit) per request.
 
-Concurrent requests are grouped: one writer thread takes every request waiting, redacts the
-group (nothing unredacted is ever written), answers duplicates, appends the new lines to this
-server's journal file and fsyncs once; then each request gets its answer. A lander thread moves
+Concurrent requests are grouped: one writer thread takes every request waiting, answers
+duplicates, appends the new lines to this
+server's journal file and fsyncs once (the route has redacted each line already, from the
+decoded record: nothing unredacted is ever written); then each request gets its answer. A lander thread moves
 journaled lines into the landing zone with `LandingZone.land` (redacted again, routed, indexed)
 in large batches, and empties the journal once everything in it has landed.
 
@@ -22,14 +23,12 @@ import fcntl
 import hashlib
 import os
 import queue
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import polars as pl
-
-from learning_pipeline.capture.landing import LandingZone
-from learning_pipeline.capture.redaction import redaction_changes
+from learning_pipeline.capture.landing import INDEX_FILE, LandingZone
 
 JOURNAL_DIR = "_journal"
 SOURCE = "api"
@@ -75,7 +74,7 @@ def recover(landing: LandingZone) -> int:
 
 
 class TraceJournal:
-    def __init__(self, landing: LandingZone, land_every_s: float = 0.5):
+    def __init__(self, landing: LandingZone, land_every_s: float = 2.0):
         self.landing = landing
         self.land_every_s = land_every_s
         folder = landing.root / JOURNAL_DIR
@@ -92,6 +91,7 @@ class TraceJournal:
         self._pending_digests: set[bytes] = set()
         self._stop = threading.Event()
         self.landing_error: str | None = None
+        self._index: sqlite3.Connection | None = None
         self._writer = threading.Thread(target=self._write_loop, name="journal-writer", daemon=True)
         self._lander = threading.Thread(target=self._land_loop, name="journal-lander", daemon=True)
         self._writer.start()
@@ -127,13 +127,9 @@ class TraceJournal:
                         item.answer.set_exception(err)
 
     def _commit(self, group: list[Submission]) -> None:
-        texts = pl.Series("line", [item.line for item in group], dtype=pl.Binary).cast(pl.String)
-        changed, _ = redaction_changes(texts)
-        for row, redacted in changed.items():
-            group[row].line = redacted.encode()
         digests = [digest(item.line) for item in group]
         records = [(item.kind, item.record_id) for item in group if item.record_id is not None]
-        landed_records, landed_digests = self.landing.landed(records, [d for d, i in zip(digests, group) if i.record_id is None])
+        landed_records, landed_digests = self._already_landed(records, [d for d, i in zip(digests, group) if i.record_id is None])
         fresh: list[tuple[Submission, bytes]] = []
         with self._lock:
             seen_records, seen_digests = set(), set()
@@ -163,6 +159,22 @@ class TraceJournal:
                         self._pending_digests.add(d)
         for item, _ in fresh:
             item.answer.set_result(True)
+
+    def _already_landed(self, records: list[tuple[str, str]], digests: list[bytes]) -> tuple[set, set]:
+        """Which records / line digests the landing index (capture/landing.py: tables `records`
+        and `lines`) already holds. One read-only connection for the server's life: opening one
+        per group would cost more than the group's fsync."""
+        if self._index is None:
+            path = self.landing.root / INDEX_FILE
+            if not path.exists():
+                return set(), set()
+            self._index = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60, check_same_thread=False)
+        con = self._index
+        # fetchall: a statement left open would hold its shared lock and stall the lander's commit
+        found = {r for r in set(records)
+                 if con.execute("SELECT 1 FROM records WHERE kind = ? AND record_id = ? LIMIT 1", r).fetchall()}
+        known = {d for d in set(digests) if con.execute("SELECT 1 FROM lines WHERE digest = ?", (d,)).fetchall()}
+        return found, known
 
     # -- the landing side ----------------------------------------------------------------------
     def _land_loop(self) -> None:
@@ -205,3 +217,5 @@ class TraceJournal:
             if self._landed == self._written:
                 self.path.unlink(missing_ok=True)
             os.close(self._fd)
+        if self._index is not None:
+            self._index.close()

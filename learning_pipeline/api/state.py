@@ -52,6 +52,41 @@ class Reloading(Generic[T]):
         return self._value  # type: ignore[return-value]
 
 
+class Warmer:
+    """Reloads what changed in the background, every few seconds, so the first request after a
+    materialization (a 100k-pattern index takes tens of seconds to build) rarely pays for it."""
+
+    def __init__(self, settings: LearningSettings, learned: "LearnedState", every_s: float = 3.0):
+        self.settings, self.learned, self.every_s = settings, learned, every_s
+        self.error: str | None = None
+        # Held while reloading: a request that needs the pattern index waits for a build in
+        # progress instead of starting a second one beside it.
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="state-warmer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        from learning_pipeline.meta.service import load_index
+
+        while True:
+            try:
+                with self.lock:
+                    load_index(Lake(self.settings.lake_dir), self.settings.meta)
+                self.learned.strategies.get()
+                self.learned.predictor.get()
+                self.error = None
+            except Exception as err:  # a half-written or foreign file: requests will say so; keep watching
+                self.error = f"{type(err).__name__}: {err}"
+            if self._stop.wait(self.every_s):
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
 class LearnedState:
     """The strategy model and the success predictor, as of their last materialization. (The
     pattern index is cached the same way by `meta.service.load_index`.)"""

@@ -275,16 +275,6 @@ class LandingZone:
         with self._index(write=False) as con:
             return con.execute("SELECT 1 FROM records WHERE kind = ? AND record_id = ? LIMIT 1", (kind, record_id)).fetchone() is not None
 
-    def landed(self, records: list[tuple[str, str]], digests: list[bytes]) -> tuple[set[tuple[str, str]], set[bytes]]:
-        """Which of these (kind, id) records and line digests are already landed, in one read
-        transaction (the API's duplicate answer for a whole group of requests)."""
-        if not self._has_index() or not (records or digests):
-            return set(), set()
-        with self._index(write=False) as con:
-            found = {r for r in set(records) if con.execute(
-                "SELECT 1 FROM records WHERE kind = ? AND record_id = ? LIMIT 1", r).fetchone() is not None}
-            return found, (self._known(con, digests) if digests else set())
-
     def superseded_elsewhere(self, partition: str, partition_start: dt.date | None = None) -> dict[str, set[str]]:
         """kind -> ids with a copy on `partition` whose newest copy (latest ordering time, then
         latest arrival) landed on another day: that day keeps the record, this one drops it.

@@ -28,11 +28,13 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
 
 
-def versions_report(settings: LearningSettings, names: list[str] | None = None) -> dict[str, list[dict]]:
-    """model -> its versions (registry rows without the metrics blob), dates as ISO text."""
+def versions_report(settings: LearningSettings, names: list[str] | None = None, iso: bool = True) -> dict[str, list[dict]]:
+    """model -> its versions (registry rows without the metrics blob), dates as ISO text (or as
+    `str()` writes them, the command line's historical form)."""
     registry = ShadowModelRegistry(Lake(settings.lake_dir))
+    text = _iso if iso else (lambda v: None if v is None else str(v))
     return {
-        name: [{k: (_iso(v) if k in _DATES else v) for k, v in row.items() if k != "metrics"}
+        name: [{k: (text(v) if k in _DATES else v) for k, v in row.items() if k != "metrics"}
                for row in registry.versions(name).to_dicts()]
         for name in (names or model_names())
     }

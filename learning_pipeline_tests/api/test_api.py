@@ -151,7 +151,7 @@ def test_strategy_answers_reload_when_the_asset_changes(api):
         r = c.post("/strategies/code_generation/recommend", json={"context": {"phase": "build"}})
         assert r.status_code == 200, r.text
         answer = r.json()
-        assert answer["domain"] == "code_generation" and answer["strategy"] in ("component-first", "page-first")
+        assert answer["domain"] == "code_generation"  # the pick is a Thompson draw: any catalogued strategy
         assert {"posteriorMean", "credibleInterval", "exploratory", "propensity", "alternatives"} <= set(answer)
         after = means(answer)
         assert after["page-first"] < 0.1 and after["component-first"] > 0.5  # the 60 observations, no restart

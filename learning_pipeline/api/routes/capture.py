@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from learning_pipeline.api.errors import ApiError, from_msgspec
+from learning_pipeline.capture.redaction import redact_obj
 from learning_pipeline.capture.wire import DecisionOutcome, TRACE_KINDS
 
 router = APIRouter(tags=["capture"])
@@ -39,7 +40,9 @@ async def store(request: Request, kind: str, data: dict) -> JSONResponse:
         raise from_msgspec(err) from None
     except (ValueError, TypeError) as err:  # a __post_init__ rule (e.g. strategyId or domain+strategy)
         raise ApiError(422, str(err)) from None
-    line = msgspec.json.encode({"kind": kind, "data": data})  # unknown fields kept, as the wire says
+    # Redacted here, from the decoded record, before the first byte is stored; unknown fields kept.
+    redacted, _ = redact_obj(data)
+    line = msgspec.json.encode({"kind": kind, "data": redacted})
     id_field = TRACE_KINDS[kind].id_field
     record_id = getattr(record, id_field) if id_field else None
     answer_id = record_id or (data.get("traceId") if kind == "decision_outcome" else None) or hashlib.sha256(line).hexdigest()[:24]

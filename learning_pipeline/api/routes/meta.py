@@ -32,6 +32,8 @@ def _embedder(request: Request):
 
 
 def _search(request: Request, query: str, category: str | None, k: int | None, context: dict | None) -> dict:
+    with request.app.state.warmer.lock:  # a rebuild in progress finishes first (then the cache is warm)
+        pass
     try:
         return search_patterns(request.app.state.settings, query, category, k, context, _embedder(request))
     except PatternLibraryError as err:
@@ -93,7 +95,7 @@ class PredictRequest(BaseModel):
 def _predict(request: Request, traces: list[dict], build_id: str | None) -> dict:
     predictor = request.app.state.learned.predictor.get()
     if predictor is None:
-        raise ApiError(503, "no success predictor has been trained yet: materialize the success_predictor asset once build summaries have landed")
+        raise ApiError(409, "no success predictor has been trained yet: materialize the success_predictor asset once build summaries have landed")
     try:
         return predictor.predict(traces, build_id)
     except (GuidanceError, ValueError, TypeError, KeyError) as err:
