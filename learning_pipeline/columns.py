@@ -145,6 +145,22 @@ TABLE_OVERRIDES: dict[str, dict[str, str]] = {
         "run_id": "The Dagster run.",
         "error": "Why the run failed; empty otherwise.",
     },
+    "learning_metrics_daily": {
+        "period_start": "The day the figures are for (the builds' own day).",
+        "kpi": "Which KPI (metrics/kpis.py): first_attempt_success_rate, error_fix_attempts_per_error, anti_slop_score, ...",
+        "value": "The KPI's value over the period's builds; empty when the period has no data for it.",
+        "low": "Lower end of the 95% interval (Wilson for rates, bootstrap over builds otherwise).",
+        "high": "Upper end of the 95% interval.",
+        "n": "Builds behind the figure (for the library size: patterns).",
+    },
+    "learning_metrics_weekly": {
+        "period_start": "The Monday the ISO week starts on.",
+        "kpi": "Which KPI (metrics/kpis.py): first_attempt_success_rate, error_fix_attempts_per_error, anti_slop_score, ...",
+        "value": "The KPI's value over the week's builds; empty when the week has no data for it.",
+        "low": "Lower end of the 95% interval (Wilson for rates, bootstrap over builds otherwise).",
+        "high": "Upper end of the 95% interval.",
+        "n": "Builds behind the figure (for the library size: patterns).",
+    },
 }
 
 

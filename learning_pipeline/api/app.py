@@ -17,6 +17,7 @@ from learning_pipeline.api.routes import capture, meta, models, reads, triggers
 from learning_pipeline.api.state import LearnedState, Warmer
 from learning_pipeline.capture.landing import LandingZone
 from learning_pipeline.config import LearningSettings
+from learning_pipeline.metrics import routes as metrics
 
 PREFIX = "/api/learning"
 TOKEN_ENV = "LEARNING_API_TOKEN"
@@ -47,8 +48,9 @@ def create_app(settings: LearningSettings | None = None, token: str | None = Non
     app.state.embedder = embedder
     app.state.learned = LearnedState(settings)
     errors.install(app)
-    for module in (reads, capture, triggers, models, meta):
+    for module in (reads, capture, triggers, models, meta, metrics):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(metrics.page_router)  # the dashboard is a page for people: at the root
 
     def openapi() -> dict:
         if app.openapi_schema is None:
