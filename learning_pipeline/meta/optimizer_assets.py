@@ -4,19 +4,22 @@ import dagster as dg
 import polars as pl
 
 from learning_pipeline.capture.processing import read_traces
+from learning_pipeline.code_versions import code_version_of
 from learning_pipeline.judging.judgments import JUDGMENTS_TABLE
 from learning_pipeline.meta.active_learning import QUEUE_SCHEMA, review_queue
 from learning_pipeline.meta.curriculum import curriculum_order
 from learning_pipeline.meta.insights import INSIGHT_SCHEMA, derive_insights, insight_table
 from learning_pipeline.meta.patterns import LIBRARY_TABLE
 from learning_pipeline.meta.service import OBSERVATIONS_TABLE
-from learning_pipeline.metadata import markdown_preview
+from learning_pipeline.metadata import markdown_preview, table_schema_metadata
 from learning_pipeline.resources import LearningHome
 
 INSIGHTS_TABLE = "learning_insights"
 CURRICULUM_TABLE = "training_curriculum"
 REVIEW_QUEUE_TABLE = "review_queue"
 PAIRS_TABLE = "preference_pairs"
+CURRICULUM_SCHEMA = {"pair_id": pl.String, "domain": pl.String, "margin": pl.Float64, "judge_confidence": pl.Float64,
+                     "difficulty": pl.Float64, "curriculum_rank": pl.Int64}
 
 
 def _all(key: str) -> dg.AssetDep:
@@ -48,6 +51,8 @@ def champion_evaluations(instance: dg.DagsterInstance, lake) -> list[dict]:
 
 @dg.asset(
     name=INSIGHTS_TABLE, group_name="meta", kinds={"parquet", "polars"},
+    code_version=code_version_of("learning_pipeline.meta.insights"),
+    metadata={"dagster/column_schema": table_schema_metadata(INSIGHT_SCHEMA, INSIGHTS_TABLE)},
     deps=[PAIRS_TABLE, _all(JUDGMENTS_TABLE), _all("raw_error_recoveries"), LIBRARY_TABLE, OBSERVATIONS_TABLE],
 )
 def learning_insights(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
@@ -68,7 +73,9 @@ def learning_insights(context: dg.AssetExecutionContext, learning_home: Learning
     })
 
 
-@dg.asset(name=CURRICULUM_TABLE, group_name="meta", kinds={"parquet", "polars"}, deps=[PAIRS_TABLE, _all(JUDGMENTS_TABLE)])
+@dg.asset(name=CURRICULUM_TABLE, group_name="meta", kinds={"parquet", "polars"}, deps=[PAIRS_TABLE, _all(JUDGMENTS_TABLE)],
+          code_version=code_version_of("learning_pipeline.meta.curriculum"),
+          metadata={"dagster/column_schema": table_schema_metadata(CURRICULUM_SCHEMA, CURRICULUM_TABLE)})
 def training_curriculum(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
     """The training pairs easiest first (wide margin, confident judges): the order a training run
     with shuffling off follows."""
@@ -86,7 +93,9 @@ def training_curriculum(context: dg.AssetExecutionContext, learning_home: Learni
     })
 
 
-@dg.asset(name=REVIEW_QUEUE_TABLE, group_name="meta", kinds={"parquet", "polars"}, deps=[_all(JUDGMENTS_TABLE)])
+@dg.asset(name=REVIEW_QUEUE_TABLE, group_name="meta", kinds={"parquet", "polars"}, deps=[_all(JUDGMENTS_TABLE)],
+          code_version=code_version_of("learning_pipeline.meta.active_learning"),
+          metadata={"dagster/column_schema": table_schema_metadata(QUEUE_SCHEMA, REVIEW_QUEUE_TABLE)})
 def review_queue_asset(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
     """The judged items with the most judge uncertainty or disagreement, queued for re-judging
     (`rejudge`) or a person (`human_review`)."""

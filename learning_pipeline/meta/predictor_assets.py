@@ -5,6 +5,7 @@ import base64
 
 import dagster as dg
 
+from learning_pipeline.code_versions import code_version_of
 from learning_pipeline.meta.guidance import load_predictor, predictor_dir
 from learning_pipeline.meta.success import DIAGRAM_FILE, calibration_drift, reliability_diagram, train_and_evaluate
 from learning_pipeline.meta.success_data import build_outcomes, labelled_builds
@@ -29,6 +30,8 @@ def _figure_table(figures: dict) -> str:
     name=SUCCESS_PREDICTOR,
     group_name="meta",
     kinds={"scikitlearn"},
+    code_version=code_version_of("learning_pipeline.meta.success", "learning_pipeline.meta.success_signals",
+                                 "learning_pipeline.meta.success_data"),
     deps=[_all("raw_build_summaries"), _all("raw_decisions"), _all("raw_error_recoveries"), _all("raw_code_artifacts")],
 )
 def success_predictor(context: dg.AssetExecutionContext, learning_home: LearningHome) -> dg.MaterializeResult:
