@@ -11,6 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from learning_pipeline.config import ConfigError, DemoConfig, LearningSettings
+from learning_pipeline.service.status import status_report
 
 
 def _settings() -> LearningSettings:
@@ -167,75 +168,6 @@ def cmd_run(args) -> int:
 
 
 # -- status --------------------------------------------------------------------------------------
-def status_report(settings: LearningSettings) -> dict:
-    import polars as pl
-
-    from learning_pipeline.capture.landing import LandingZone
-    from learning_pipeline.capture.processing import QUARANTINE_TABLE, STATS_TABLE
-    from learning_pipeline.capture.redaction import SECRET_KINDS
-    from learning_pipeline.lake import Lake
-    from learning_pipeline.preferences.pairs import flagged_by_reason
-    from learning_pipeline.run_history import last_runs
-    from learning_pipeline.training.registry_report import registry_summary
-
-    lake, landing = Lake(settings.lake_dir), LandingZone(settings.landing_dir)
-    tables = {t: lake.total_rows(t) for t in lake.tables()}
-    quarantine = lake.read(QUARANTINE_TABLE)
-    reasons = []
-    if quarantine.height:
-        reasons = (
-            quarantine.group_by("kind", "field")
-            .agg(pl.len().alias("count"), pl.col("reason").first().alias("example"))
-            .sort("count", descending=True)
-            .to_dicts()
-        )
-    stats = lake.read(STATS_TABLE)
-    redactions = {k: int(stats.get_column(f"redacted_{k}").sum()) for k in SECRET_KINDS if f"redacted_{k}" in stats.columns}
-    landing_days = landing.partitions()
-    judgments = lake.read("judgments")
-    pairs = lake.read("preference_pairs")
-    registry = registry_summary(lake)
-    return {
-        "learning_home": str(settings.home),
-        "landing": {"days": len(landing_days), "files": sum(len(landing.files(p)) for p in landing_days)},
-        "tables": tables,
-        "quarantine": {"count": quarantine.height, "by_reason": reasons},
-        "redactions": {"total": sum(redactions.values()), "by_kind": {k: v for k, v in redactions.items() if v}},
-        "judgments": {
-            "by_status": dict(judgments.group_by("status").len().iter_rows()) if judgments.height else {},
-            "mean_overall_by_judge": {t: round(v, 1) for t, v in judgments.filter(pl.col("status") == "ok")
-                                      .group_by("judge_type").agg(pl.col("overall").mean()).sort("judge_type").iter_rows()}
-            if judgments.height else {},
-        },
-        "preference_pairs": {
-            f"{d}/{s}": n for d, s, n in pairs.group_by("domain", "split").len().sort("domain", "split").iter_rows()
-        } if pairs.height else {},
-        # Pairs whose chosen side reads like prompt injection: kept out of training, for review.
-        "flagged_pairs": flagged_by_reason(pairs),
-        "capture": _capture_counts(stats, tables, quarantine.height),
-        "registry": registry,
-        "promoted_models": {name: m["champion"] for name, m in registry.items() if m["champion"] is not None},
-        "last_runs": last_runs(settings),
-    }
-
-
-def _capture_counts(stats, tables: dict[str, int], quarantined: int) -> dict:
-    """Every landed line once: stored as a row (`accepted`, the raw tables' rows), superseded by
-    a newer copy of its record, quarantined, or an exact duplicate of a quarantined line."""
-    from learning_pipeline.capture.wire import TRACE_KINDS
-
-    def total(column: str) -> int:
-        return int(stats.get_column(column).sum()) if stats.height and column in stats.columns else 0
-
-    return {
-        "lines_read": total("lines_read"),
-        "accepted": sum(tables.get(spec.table, 0) for spec in TRACE_KINDS.values()),
-        "superseded": total("superseded"),
-        "quarantined": quarantined,
-        "duplicates": total("duplicates"),
-    }
-
-
 def cmd_status(args) -> int:
     report = status_report(_settings())
     if args.json:
@@ -340,34 +272,29 @@ def cmd_train(args) -> int:
 
 def cmd_models(args) -> int:
     from learning_pipeline.lake import Lake
-    from learning_pipeline.training.registry import RegistryError, ShadowModelRegistry
+    from learning_pipeline.service.models import RegistryError, UnknownModelError, check_model, model_names, rollback, versions_report
+    from learning_pipeline.training.registry import ShadowModelRegistry
 
-    registry = ShadowModelRegistry(Lake(_settings().lake_dir))
-    from learning_pipeline.config import SHADOW_MODELS
-
-    known = [m.name for m in SHADOW_MODELS]
-    if args.name and args.name not in known:
-        raise ConfigError(f"no shadow model named {args.name!r}; the models are: {', '.join(known)}")
-    names = [args.name] if args.name else known
+    settings = _settings()
+    registry = ShadowModelRegistry(Lake(settings.lake_dir))
+    if args.name:
+        try:
+            check_model(args.name)
+        except UnknownModelError as err:
+            raise ConfigError(str(err)) from None
+    names = [args.name] if args.name else model_names()
     if args.rollback:
         if not args.name:
             print("error: name the model to roll back", file=sys.stderr)
             return 2
         try:
-            restored = registry.rollback(args.name)
+            restored = rollback(settings, args.name)
         except RegistryError as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
         print(f"{args.name}: rolled back to v{restored['version']}")
         return 0
-    report = {}
-    for name in names:
-        versions = registry.versions(name)
-        report[name] = [
-            {k: (str(v) if k in ("training_date", "promoted_at", "updated_at") and v is not None else v)
-             for k, v in row.items() if k != "metrics"}
-            for row in versions.to_dicts()
-        ]
+    report = versions_report(settings, names, iso=False)
     if args.json:
         print(json.dumps(report, indent=2, default=str))
         return 0
@@ -508,6 +435,77 @@ def print_meta_summary(settings: LearningSettings) -> None:
         print(f"    {hit['name'][:90]}  similarity {hit['similarity']:.2f}, success {hit['successRate']:.2f}")
 
 
+def _print_json_or(answer: dict, as_json: bool, lines) -> None:
+    if as_json:
+        print(json.dumps(answer, indent=2))
+    else:
+        for line in lines(answer):
+            print(line)
+
+
+def _success_lines(answer: dict | None) -> list[str]:
+    if answer is None:
+        return ["success: no predictor trained yet"]
+    verdict = "intervene" if answer["intervene"] else "on track"
+    lines = [f"first-attempt success {answer['probability']:.2f} ({verdict}; threshold {answer['threshold']})"]
+    lines += [f"    {s['signal']} = {s['value']}: {s['effect']:+.3f}" for s in answer["topSignals"]]
+    return lines
+
+
+def cmd_predict(args) -> int:
+    from learning_pipeline.meta.guidance import GuidanceError, predict_success, read_trace_lines
+
+    try:
+        answer = predict_success(_settings(), read_trace_lines(Path(args.traces)), args.build_id)
+    except GuidanceError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    _print_json_or(answer, args.json, _success_lines)
+    return 0
+
+
+def cmd_guide(args) -> int:
+    from learning_pipeline.meta.guidance import GuidanceError, guide
+    from learning_pipeline.meta.service import PatternLibraryError
+
+    try:
+        request = json.loads(Path(args.context).read_text(encoding="utf-8"))
+        answer = guide(_settings(), request)
+    except OSError as err:
+        print(f"error: {args.context}: cannot read ({err.strerror})", file=sys.stderr)
+        return 2
+    except json.JSONDecodeError as err:
+        print(f"error: {args.context}: line {err.lineno}: invalid JSON ({err.msg})", file=sys.stderr)
+        return 2
+    except (GuidanceError, PatternLibraryError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    def lines(a: dict) -> list[str]:
+        out = [f"{d}: {r['strategy']} (posterior mean {r['posteriorMean']:.2f}{', exploratory' if r['exploratory'] else ''})"
+               for d, r in a["strategies"].items()] or ["strategies: none learned yet"]
+        out += [f"pattern [{p['category']}] {p['name'][:90]} (similarity {p['similarity']:.2f})" for p in a["patterns"]] or ["patterns: none relevant enough"]
+        return out + _success_lines(a["success"])
+
+    _print_json_or(answer, args.json, lines)
+    return 0
+
+
+def print_predictor_summary(settings: LearningSettings) -> None:
+    """The demo's view of the success predictor: held-out figures against the base rate."""
+    from learning_pipeline.meta.guidance import predictor_dir
+    from learning_pipeline.meta.success import EVALUATION_FILE
+
+    path = predictor_dir(settings) / EVALUATION_FILE  # the figures only: no need to load the model
+    if not path.exists():
+        print("\nSuccess predictor: not trained (too few labelled builds)")
+        return
+    f = json.loads(path.read_text())
+    print(f"\nSuccess predictor (fit on {f['train_builds']} earlier builds, scored on the {f['test_builds']} later ones):")
+    for name, label in (("model", "early signals"), ("trivial", "error count only"), ("base_rate", "base rate")):
+        print(f"  {label:<16} AUC {f[name]['auc']:.3f}  Brier {f[name]['brier']:.4f}  ECE {f[name]['ece']:.4f}")
+
+
 # -- demo ----------------------------------------------------------------------------------------
 def cmd_demo(args) -> int:
     """One simulated world, landed in two batches of days: each batch is ingested, materialized
@@ -564,7 +562,15 @@ def cmd_demo(args) -> int:
     print(f"  judgments:         {report['judgments']['by_status']}, mean overall {report['judgments']['mean_overall_by_judge']}")
     print(f"  preference pairs:  {report['preference_pairs']}")
     print_meta_summary(settings)
+    print_predictor_summary(settings)
     print("\nOpen the Dagster UI (lineage, metadata, checks, reruns) over the same data with:  make ui")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from learning_pipeline.api.server import serve
+
+    serve(args.host, args.port)
     return 0
 
 
@@ -647,6 +653,20 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--context", help='JSON, e.g. {"appSoul": "developer_tools", "phase": "build", "tags": ["dashboard"]}')
     q.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_strategies)
+
+    p = sub.add_parser("predict", help="probability of first-attempt success from a build's traces so far")
+    p.add_argument("--traces", required=True, help="the build's traces so far (JSONL, wire format)")
+    p.add_argument("--build-id", default=None)
+    p.add_argument("--json", action="store_true", help="print the /predict/success answer")
+    p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("guide", help="what the builder should inject: strategies, patterns, success prediction")
+    p.add_argument("--context", required=True, help="a JSON file shaped as the POST /guidance body")
+    p.add_argument("--json", action="store_true", help="print the /guidance answer")
+    p.set_defaults(func=cmd_guide)
+    p = sub.add_parser("serve", help="the learning API (FastAPI) over LEARNING_HOME")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("status", help="counts per table, quarantine, redactions, the registry, promoted models, last runs")
     p.add_argument("--json", action="store_true")

@@ -145,6 +145,42 @@ TABLE_OVERRIDES: dict[str, dict[str, str]] = {
         "run_id": "The Dagster run.",
         "error": "Why the run failed; empty otherwise.",
     },
+    "learning_metrics_daily": {
+        "period_start": "The day the figures are for (the builds' own day).",
+        "kpi": "Which KPI (metrics/kpis.py): first_attempt_success_rate, error_fix_attempts_per_error, anti_slop_score, ...",
+        "value": "The KPI's value over the period's builds; empty when the period has no data for it.",
+        "low": "Lower end of the 95% interval (Wilson for rates, bootstrap over builds otherwise).",
+        "high": "Upper end of the 95% interval.",
+        "n": "Builds behind the figure (for the library size: patterns).",
+    },
+    "learning_insights": {
+        "subject": "What the insight is about: a domain, a judge type, an error type, a strategy or a model.",
+        "observation": "What the data shows, in one sentence.",
+        "evidence": "The figures behind the observation and the query that recomputes them (JSON).",
+        "action": "What to do about it.",
+        "expected_impact": "What doing it should change, and by how much where the data says.",
+        "severity": "How far past its threshold the observation is (ranks insights of one kind).",
+    },
+    "training_curriculum": {
+        "judge_confidence": "Mean confidence of the judgments behind the pair (0..1).",
+        "difficulty": "1 - (margin rank within its domain x judge confidence): 0 is the easiest pair.",
+        "curriculum_rank": "Position in the curriculum (0 = trained first when shuffling is off).",
+    },
+    "review_queue": {
+        "judges": "How many judgments the item has.",
+        "min_confidence": "The lowest judge confidence among them.",
+        "score_spread": "Largest difference between the item's judge scores (0..100).",
+        "uncertainty": "How unsure the judges are about the item (low confidence, spread, disagreement), 0..1.",
+        "route": "Where the item goes: `rejudge` (ask the judges again) or `human_review`.",
+    },
+    "learning_metrics_weekly": {
+        "period_start": "The Monday the ISO week starts on.",
+        "kpi": "Which KPI (metrics/kpis.py): first_attempt_success_rate, error_fix_attempts_per_error, anti_slop_score, ...",
+        "value": "The KPI's value over the week's builds; empty when the week has no data for it.",
+        "low": "Lower end of the 95% interval (Wilson for rates, bootstrap over builds otherwise).",
+        "high": "Upper end of the 95% interval.",
+        "n": "Builds behind the figure (for the library size: patterns).",
+    },
 }
 
 

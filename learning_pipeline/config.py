@@ -68,6 +68,7 @@ class DPOTrainingConfig:
     seed: int = 0
     gradient_accumulation_steps: int = 1
     qlora: bool = True  # 4-bit base weights (QLoRA) when a GPU and bitsandbytes are present
+    shuffle: bool = True  # False: pairs are seen in the order given (a curriculum, easiest first)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,10 @@ class TrainingSettings:
 
     dpo: DPOTrainingConfig = field(default_factory=DPOTrainingConfig)
     replay_share: float = 0.2  # earlier pairs mixed in, the previous adapter's weakest first
-    ewc_lambda: float = 0.0  # EWC penalty weight on the LoRA parameters; 0 disables it
+    # EWC penalty weight on the mean-1 Fisher of the LoRA parameters (lambda ~1-100 is the usable
+    # range); 0 disables it. Off by default: an option until bench/bench_forgetting.py shows it
+    # keeps more of the old domain than replay alone at this scale.
+    ewc_lambda: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,27 @@ class MetaConfig:
     exact_search_below: int = 20_000  # above this many patterns, search an IVF index built from the table
     ivf_nprobe: int = 64  # cells of the IVF index scanned per query (of 4*sqrt(n)): recall against latency
     refresh_cron: str = "30 3 * * *"  # the daily refresh of the library
+    # -- success predictor (early signals only) --
+    early_phases: tuple[str, ...] = ("intent_lock", "initialization")  # signals recorded before the build leaves these
+    intervene_below: float = 0.6  # predicted first-attempt success below this: the builder should intervene
+    isotonic_min_builds: int = 1000  # Platt (sigmoid) calibration below this many training builds, isotonic above
+    test_share: float = 0.3  # the latest builds (by start) scored, never fitted on
+    calibration_bins: int = 10
+    calibration_drift_tolerance: float = 0.08  # ECE on newly landed outcomes above the evaluated ECE by more: warn
+    drift_min_builds: int = 30
+    top_signals: int = 3
+    # Inverse L2 strength of the logistic model: tuned on simulator seed 1 only (bench/bench_success_predictor.py).
+    predictor_regularization: float = 1.0
+    # -- learning optimizer --
+    min_pairs_per_domain: int = 100  # a pair domain with fewer is short of training data
+    judge_disagreement_points: float = 20.0  # mean |overall difference| of two judges on the same items
+    min_shared_items: int = 10
+    min_error_occurrences: int = 3  # an error type seen this often deserves a fix pattern
+    strategy_recent_days: float = 14.0  # "recent" window a strategy's success is compared over
+    strategy_drop: float = 0.2  # recent success this far below its earlier success: stopped working
+    min_strategy_outcomes: int = 8  # in each window
+    evaluation_drop: float = 0.02  # a champion's weekly evaluation below its promotion score by more
+    review_queue_size: int = 50  # items queued for re-judging or human review
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import dagster as dg
 from learning_pipeline.capture import definitions as capture
 from learning_pipeline.judging import definitions as judging
 from learning_pipeline.meta import definitions as meta
+from learning_pipeline.metrics import definitions as metrics
 from learning_pipeline.preferences import definitions as preferences
 from learning_pipeline.resources import LearningHome
 from learning_pipeline.training import definitions as training
@@ -42,6 +43,7 @@ defs = _with_catalog(
         preferences.definitions(),
         training.definitions(),
         meta.definitions(),
+        metrics.definitions(),
         dg.Definitions(resources={"learning_home": LearningHome.from_env()}),
     )
 )

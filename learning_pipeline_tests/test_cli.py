@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 import os
 import subprocess
 import sys
@@ -111,6 +112,7 @@ def test_the_demo_learns_from_simulated_builds(tmp_path):
     proc = _cli("demo", "--seed", "5", "--end-date", "2026-10-31", env=env)
     assert "cycle 2: training" in proc.stdout, proc.stdout[-3000:]
     assert (tmp_path / "home" / "landing" / ".partition_start").read_text() == "2026-10-02"
+    assert re.search(r"early signals +AUC [0-9.]+ +Brier [0-9.]+ +ECE [0-9.]+\n.*\n +base rate +AUC 0.500", proc.stdout), proc.stdout[-2000:]
 
     pairs = Lake(tmp_path / "home" / "lake").read("preference_pairs")
     held, train = held_out_pairs(pairs), training_pairs(pairs)

@@ -6,8 +6,9 @@ from learning_pipeline.config import MetaConfig
 
 meta_refresh_job = dg.define_asset_job(
     "meta_refresh_job",
-    selection=dg.AssetSelection.assets("strategy_observations", "strategy_posteriors", "pattern_library"),
-    description="Refit the strategy posteriors and rebuild the pattern library from the lake.",
+    selection=dg.AssetSelection.assets("strategy_observations", "strategy_posteriors", "pattern_library", "success_predictor",
+                                       "learning_insights", "training_curriculum", "review_queue"),
+    description="Refit the strategy posteriors, rebuild the pattern library, refit the success predictor and the optimizer's insights, curriculum and review queue.",
 )
 
 

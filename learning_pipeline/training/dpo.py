@@ -95,6 +95,8 @@ def train_dpo_lora(
             beta=config.beta,
             max_length=config.max_length,
             seed=config.seed,
+            # A curriculum (meta/curriculum.py) is only a curriculum if the sampler keeps its order.
+            train_sampling_strategy="random" if config.shuffle else "sequential",
             # TRL turns checkpointing on by default; LoRA on small models doesn't need the
             # recompute, and transformers 5 reads the new name, not `gradient_checkpointing`.
             activation_checkpointing=False,

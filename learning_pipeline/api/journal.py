@@ -1,0 +1,221 @@
+"""The API's write-ahead journal: how a trace POST is durable before its 201 without paying a
+landing file (two fsynced files and an index commit) per request.
+
+Concurrent requests are grouped: one writer thread takes every request waiting, answers
+duplicates, appends the new lines to this
+server's journal file and fsyncs once (the route has redacted each line already, from the
+decoded record: nothing unredacted is ever written); then each request gets its answer. A lander thread moves
+journaled lines into the landing zone with `LandingZone.land` (redacted again, routed, indexed)
+in large batches, and empties the journal once everything in it has landed.
+
+The journal lives beside the landing days (`landing/_journal/journal-<pid>.jsonl`) and is held
+under an exclusive `flock` while its server lives. A server that starts lands every journal no
+live server holds (`recover`), so a trace answered 201 by a server killed before its lander ran
+lands then; landing is idempotent by line digest, so a line landed twice stays one. A killed
+write can leave a partial last line; it was never answered 201 and is dropped.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import queue
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from learning_pipeline.capture.landing import INDEX_FILE, LandingZone
+
+JOURNAL_DIR = "_journal"
+SOURCE = "api"
+# Once everything journaled has landed and the file is this big, it is emptied.
+EMPTY_ABOVE_BYTES = 4 * 1024 * 1024
+
+
+def digest(line: bytes) -> bytes:
+    """The landing index's digest of a line (LandingZone.land)."""
+    return hashlib.sha256(line).digest()[:16]
+
+
+@dataclass
+class Submission:
+    kind: str
+    record_id: str | None  # None: an event without an id, identified by its content digest
+    line: bytes
+    answer: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
+
+
+def _complete_lines(path: Path) -> list[bytes]:
+    """The journal's complete lines; a torn last line (a killed write) is left out."""
+    data = path.read_bytes()
+    end = data.rfind(b"\n")
+    return [line for line in data[: end + 1].split(b"\n") if line] if end >= 0 else []
+
+
+def recover(landing: LandingZone) -> int:
+    """Land what any journal not held by a live server still holds, then delete it."""
+    folder = landing.root / JOURNAL_DIR
+    landed = 0
+    for path in sorted(folder.glob("journal-*.jsonl")) if folder.exists() else []:
+        with open(path, "rb+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live server's journal: its own lander moves it
+            lines = _complete_lines(path)
+            if lines:
+                landed += landing.land(enumerate(lines, 1), SOURCE).lines
+            path.unlink()
+    return landed
+
+
+class TraceJournal:
+    def __init__(self, landing: LandingZone, land_every_s: float = 2.0):
+        self.landing = landing
+        self.land_every_s = land_every_s
+        folder = landing.root / JOURNAL_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        recover(landing)
+        self.path = folder / f"journal-{os.getpid()}.jsonl"
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self._queue: queue.Queue[Submission | None] = queue.Queue()
+        self._lock = threading.Lock()  # journal file and pending sets
+        self._written = 0  # bytes durable in the journal
+        self._landed = 0  # bytes of it already landed
+        self._pending_records: set[tuple[str, str]] = set()
+        self._pending_digests: set[bytes] = set()
+        self._stop = threading.Event()
+        self.landing_error: str | None = None
+        self._index: sqlite3.Connection | None = None
+        self._writer = threading.Thread(target=self._write_loop, name="journal-writer", daemon=True)
+        self._lander = threading.Thread(target=self._land_loop, name="journal-lander", daemon=True)
+        self._writer.start()
+        self._lander.start()
+
+    # -- the write side (group commit) ---------------------------------------------------------
+    def submit(self, kind: str, record_id: str | None, line: bytes) -> concurrent.futures.Future:
+        """A future answering True (stored, durable) or False (a duplicate, nothing stored)."""
+        item = Submission(kind, record_id, line)
+        self._queue.put(item)
+        return item.answer
+
+    def _write_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group = [first]
+            while True:  # everything that arrived while the last group was being fsynced
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)
+                    break
+                group.append(item)
+            try:
+                self._commit(group)
+            except BaseException as err:  # answer every waiting request, never leave one hanging
+                for item in group:
+                    if not item.answer.done():
+                        item.answer.set_exception(err)
+
+    def _commit(self, group: list[Submission]) -> None:
+        digests = [digest(item.line) for item in group]
+        records = [(item.kind, item.record_id) for item in group if item.record_id is not None]
+        landed_records, landed_digests = self._already_landed(records, [d for d, i in zip(digests, group) if i.record_id is None])
+        fresh: list[tuple[Submission, bytes]] = []
+        with self._lock:
+            seen_records, seen_digests = set(), set()
+            for item, d in zip(group, digests):
+                if item.record_id is not None:
+                    key = (item.kind, item.record_id)
+                    duplicate = key in landed_records or key in self._pending_records or key in seen_records
+                    seen_records.add(key)
+                else:
+                    duplicate = d in landed_digests or d in self._pending_digests or d in seen_digests
+                    seen_digests.add(d)
+                if duplicate:
+                    item.answer.set_result(False)
+                else:
+                    fresh.append((item, d))
+            if fresh:
+                payload = b"".join(item.line + b"\n" for item, _ in fresh)
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(self._fd, view):]
+                os.fdatasync(self._fd)
+                self._written += len(payload)
+                for item, d in fresh:
+                    if item.record_id is not None:
+                        self._pending_records.add((item.kind, item.record_id))
+                    else:
+                        self._pending_digests.add(d)
+        for item, _ in fresh:
+            item.answer.set_result(True)
+
+    def _already_landed(self, records: list[tuple[str, str]], digests: list[bytes]) -> tuple[set, set]:
+        """Which records / line digests the landing index (capture/landing.py: tables `records`
+        and `lines`) already holds. One read-only connection for the server's life: opening one
+        per group would cost more than the group's fsync."""
+        if self._index is None:
+            path = self.landing.root / INDEX_FILE
+            if not path.exists():
+                return set(), set()
+            self._index = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60, check_same_thread=False)
+        con = self._index
+        # fetchall: a statement left open would hold its shared lock and stall the lander's commit
+        found = {r for r in set(records)
+                 if con.execute("SELECT 1 FROM records WHERE kind = ? AND record_id = ? LIMIT 1", r).fetchall()}
+        known = {d for d in set(digests) if con.execute("SELECT 1 FROM lines WHERE digest = ?", (d,)).fetchall()}
+        return found, known
+
+    # -- the landing side ----------------------------------------------------------------------
+    def _land_loop(self) -> None:
+        while not self._stop.wait(self.land_every_s):
+            self.land_now()
+
+    def land_now(self) -> int:
+        """Land what is journaled and not landed yet; empty the journal when it is all landed."""
+        with self._lock:
+            start, end = self._landed, self._written
+            pending_records, pending_digests = set(self._pending_records), set(self._pending_digests)
+        if end == start:
+            return 0
+        data = os.pread(self._fd, end - start, start)
+        lines = [line for line in data.split(b"\n") if line]
+        try:
+            self.landing.land(enumerate(lines, 1), SOURCE, dt.datetime.now(dt.timezone.utc))
+        except Exception as err:  # kept journaled: retried on the next turn and on restart
+            self.landing_error = f"{type(err).__name__}: {err}"
+            return 0
+        self.landing_error = None
+        with self._lock:
+            self._landed = end
+            self._pending_records -= pending_records
+            self._pending_digests -= pending_digests
+            if self._landed == self._written and self._written > EMPTY_ABOVE_BYTES:
+                os.ftruncate(self._fd, 0)
+                os.fsync(self._fd)
+                self._landed = self._written = 0
+        return len(lines)
+
+    def close(self) -> None:
+        """Stop taking writes, land everything, delete the journal."""
+        self._queue.put(None)
+        self._writer.join()
+        self._stop.set()
+        self._lander.join()
+        self.land_now()
+        with self._lock:
+            if self._landed == self._written:
+                self.path.unlink(missing_ok=True)
+            os.close(self._fd)
+        if self._index is not None:
+            self._index.close()
