@@ -2,8 +2,8 @@
 
 import datetime as dt
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
