@@ -94,9 +94,13 @@ def test_good_pairs_are_promoted_and_label_flipped_ones_are_stopped_by_the_gate(
     checks = {c.check_name: c for c in second.get_asset_check_evaluations()}
     assert checks["trained_version_has_metrics"].passed
     check = checks["promotion_gate"]
-    assert not check.passed and "held-out errors" in check.metadata["reasons"].value
+    reasons = check.metadata["reasons"].value
+    assert not check.passed and "regressed" in reasons and "interval" in reasons
     assert check.metadata["compared_with"].value == "champion v1"
-    assert check.metadata["error_reduction_relative"].value < 0.05
+    # v1 may already be perfect on these held-out pairs (no errors left to reduce: "n/a"); either
+    # way the flipped candidate removes none of them
+    reduction = check.metadata["error_reduction_relative"].value
+    assert reduction == "n/a" or reduction < 0.05
     assert registry.champion(MODEL)["version"] == 1
     assert registry.version(MODEL, 2)["status"] == "ready"  # trained and evaluated, never promoted
     assert [r["status"] for r in registry.runs(MODEL).to_dicts()] == ["completed", "completed"]
