@@ -93,9 +93,10 @@ class DemoConfig:
     seed: int = 7
     first_batch_share: float = 0.5  # the first half of the days lands first, the rest later
     # The demo's training threshold when it must differ from the public
-    # EvolutionConfig.preference_threshold (None: the public one); the demo prints it. 400
-    # simulated builds yield about 600 code + error-fix training pairs per half of the days
-    # (seeds 7 and 11; architecture about 1,700), so builder-coder's second cycle is the tight one.
+    # EvolutionConfig.preference_threshold (None: the public one); the demo prints it. Measured on
+    # 400 builds (seeds 7 and 11): builder-coder gets 602/645 new code + error-fix training pairs
+    # in the first half of the days but only 367/419 in the second, so at 500 it would not train
+    # twice (builder-architect gets about 1,900 and 2,300).
     training_threshold: int | None = 200
     # Training steps per run, so the demo stays a few minutes on two CPU cores: each step sees a
     # batch_size sample of the new pairs (+ replay); more pairs than steps * batch_size are
