@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,63 +10,21 @@ import numpy as np
 import polars as pl
 import pytest
 
-from learning_pipeline.capture.redaction import redact_obj
-from learning_pipeline.simulation import simulate
 from learning_pipeline.judging import heuristics
 from learning_pipeline.judging.heuristics import HeuristicJudge
 from learning_pipeline.judging.items import build_items, code_version_items, design_items
 from learning_pipeline.judging.rubrics import DEFAULT_RUBRICS, SEVERITIES, Rubric
 from learning_pipeline.judging.verdicts import JudgeItem
+from learning_pipeline_tests.judging.judge_truth import Simulated, simulate_tables
 
 SEEDS = (7, 11)
 BUILDS = 160
-END_DATE = dt.date(2026, 3, 31)
 
 
-# -- simulated traces, shaped like the lake tables ---------------------------------------------
-
-@dataclasses.dataclass
-class Simulated:
-    truth: dict
-    artifacts: pl.DataFrame
-    designs: pl.DataFrame
-    decisions: pl.DataFrame
-    first_attempt_success: dict[str, bool]
-
-
-def _json_text(value):
-    return None if value is None else json.dumps(value)
-
+# -- simulated traces, shaped like the lake tables (shared with the judges-vs-reported test) ---
 
 def _simulate(out: Path, seed: int) -> Simulated:
-    summary = simulate(BUILDS, seed=seed, days=30, out=out, end_date=END_DATE, bad_line_rate=0.0, secret_rate=0.05)
-    records: dict[str, list[dict]] = {"code_artifact": [], "design_choice": [], "decision": [], "build_summary": []}
-    for line in out.read_text().splitlines():
-        envelope = json.loads(line)
-        if envelope["kind"] in records:
-            # capture redacts before anything is stored: judges see markers, never secrets
-            data, _ = redact_obj(envelope["data"])
-            records[envelope["kind"]].append(data)
-    artifacts = pl.DataFrame([
-        {"artifact_id": d["artifactId"], "build_id": d.get("buildId"), "file_path": d.get("filePath"),
-         "versions": _json_text(d.get("versions")), "quality_trajectory": _json_text(d.get("qualityTrajectory")),
-         "patterns_used": _json_text(d.get("patternsUsed"))}
-        for d in records["code_artifact"]
-    ])
-    designs = pl.DataFrame([
-        {"choice_id": d["choiceId"], "build_id": d.get("buildId"), "app_soul": d.get("appSoul"),
-         "typography": _json_text(d.get("typography")), "color_system": _json_text(d.get("colorSystem")),
-         "motion_language": _json_text(d.get("motionLanguage")), "layout_decisions": _json_text(d.get("layoutDecisions")),
-         "visual_scores": _json_text(d.get("visualScores")), "screenshots": _json_text(d.get("screenshots"))}
-        for d in records["design_choice"]
-    ])
-    decisions = pl.DataFrame([
-        {"build_id": d.get("buildId"), "phase": d["phase"], "decision_type": d["decisionType"],
-         "context": _json_text(d["context"]), "decision": _json_text(d["decision"]), "created_at": d["createdAt"]}
-        for d in records["decision"]
-    ])
-    success = {d["buildId"]: d["firstAttemptSuccess"] for d in records["build_summary"]}
-    return Simulated(json.loads(summary.truth_path.read_text()), artifacts, designs, decisions, success)
+    return simulate_tables(out, seed, BUILDS)
 
 
 @pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
