@@ -34,6 +34,11 @@ class EvolutionConfig:
     min_judgment_confidence: float = 0.7
     promotion_improvement_threshold: float = 0.05
     regression_tolerance: float = 0.02
+    # The candidate must beat each trivial baseline (pick the longer side; pick the text that won
+    # more often in training) by more than this, at the lower end of the paired cluster-bootstrap
+    # interval over builds: a model that does no better than reading length or remembering texts
+    # has learned nothing worth serving, however much better than a weak base it is.
+    min_margin_over_trivial_baselines: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -239,6 +239,17 @@ def _figures(measurement: Measurement) -> dict:
     return out
 
 
+def _baseline_bars(decision) -> dict:
+    """Gate rule 4 as metadata: the candidate's margin over each trivial baseline, its interval, and whether it is beaten."""
+    out: dict = {"required_margin_over_trivial_baselines_absolute": decision.required_margin_over_baselines}
+    for name, b in decision.baselines.items():
+        key = name.replace(" ", "_").replace("-", "_")
+        out[f"margin_over_{key}_absolute"] = b.margin
+        out[f"margin_over_{key}_interval_absolute"] = f"{b.margin_interval[0]:+.3f}..{b.margin_interval[1]:+.3f}"
+        out[f"beats_{key}"] = b.beaten
+    return out
+
+
 @dg.asset(
     group_name="training",
     kinds={"pytorch"},
@@ -249,7 +260,8 @@ def _figures(measurement: Measurement) -> dict:
     # Partitioned like the asset: each model's gate result is recorded under its own partition.
     check_specs=[dg.AssetCheckSpec("promotion_gate", asset="adapter_evaluation", blocking=True, partitions_def=model_partitions,
                                    description="The candidate removes enough of the champion's held-out errors, the gain's "
-                                               "interval over builds excludes zero, and no domain regresses with evidence.")],
+                                               "interval over builds excludes zero, no domain regresses with evidence, and "
+                                               "it beats the trivial baselines (longer side, training lookup) over builds.")],
     description="Base, champion and candidate on the same current held-out pairs, beside trivial baselines, "
                 "with cluster-bootstrap intervals over builds.",
 )
@@ -292,6 +304,7 @@ def adapter_evaluation(context: dg.AssetExecutionContext, learning_home: Learnin
             "candidate_margin_over_best_baseline": margin["margin"] if margin else 0.0,
             "candidate_margin_over_best_baseline_interval":
                 f"{margin['interval'][0]:+.3f}..{margin['interval'][1]:+.3f}" if margin else "n/a",
+            **_baseline_bars(decision),
             "report": redacted_md((Path(candidate["adapter_path"]) / "eval_report.md").read_text()),
         }
     )
@@ -313,6 +326,7 @@ def adapter_evaluation(context: dg.AssetExecutionContext, learning_home: Learnin
             "held_out_pairs": decision.held_out_pairs,
             "held_out_builds": decision.held_out_builds,
             **{f"domain_{d}": v.status for d, v in decision.domains.items()},
+            **_baseline_bars(decision),
             "reasons": "; ".join(decision.reasons),
         },
     )

@@ -26,7 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from learning_pipeline.preferences.export import trl_record
-from learning_pipeline.training.baselines import baseline_scores
+from learning_pipeline.training.baselines import LONGER_SIDE, TRAINING_LOOKUP, baseline_scores
 from learning_pipeline.training.bootstrap import ClusterBootstrap, cluster_ids
 from learning_pipeline.training.gate import GateDecision, GateRules, decide, mean, notes
 
@@ -36,6 +36,9 @@ METRICS = {
     "implicit_reward": "DPO implicit reward (log-ratio to the base), chosen vs rejected",
 }
 BASE = "base model"
+# The baselines a candidate must beat to be promoted (gate rule 4): what reading length or
+# remembering training texts alone achieves.
+TRIVIAL_BASELINES = (LONGER_SIDE, TRAINING_LOOKUP)
 
 
 def split_pairs(pairs: pl.DataFrame, focus: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -138,8 +141,10 @@ def gate_candidate(measurement: Measurement, candidate: str, champion: str, rule
     """The promotion gate on the gate metric, candidate vs champion (or the base), paired over builds."""
     if not measurement.held_out_pairs:
         return decide([], [], [], measurement.bootstrap, rules, champion)
+    trivial = {name: measurement.scores[f"baseline:{name}"] for name in TRIVIAL_BASELINES
+               if f"baseline:{name}" in measurement.scores}
     return decide(measurement.scores[f"{candidate}:{GATE_METRIC}"], measurement.scores[f"{champion}:{GATE_METRIC}"],
-                  measurement.domains, measurement.bootstrap, rules, champion)
+                  measurement.domains, measurement.bootstrap, rules, champion, baselines=trivial)
 
 
 def report(model: str, version: int, measurement: Measurement, candidate: str, decision: GateDecision) -> dict:
@@ -200,6 +205,11 @@ def markdown(report: dict, candidate: str) -> str:
         f"- held-out error removed: " + (f"{reduction:.1%}" if reduction is not None else "n/a (champion makes no errors)")
         + f" (relative; {gate['required_error_reduction']:.1%} required)",
     ]
+    for name, b in gate.get("baselines", {}).items():
+        lines.append(f"- over the {name} baseline ({b['baseline_accuracy']:.3f}): {b['margin']:+.3f}, interval "
+                     f"{b['margin_interval'][0]:+.3f} to {b['margin_interval'][1]:+.3f} (absolute, paired over builds; "
+                     f"lower end must exceed {gate['required_margin_over_baselines']:+.3f}): "
+                     + ("beaten" if b["beaten"] else "NOT beaten"))
     for domain, v in gate["domains"].items():
         lines.append(f"- {domain}: {v['status']} ({v['candidate_accuracy']:.3f} vs {v['champion_accuracy']:.3f}, "
                      f"difference {v['accuracy_difference']:+.3f}, interval {v['accuracy_difference_interval'][0]:+.3f} to "

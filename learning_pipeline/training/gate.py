@@ -14,14 +14,21 @@ same current held-out pairs:
    when its whole interval of (candidate - champion) lies below -tolerance. Where the observed
    drop exceeds the tolerance but the interval still reaches above it, the domain has too few
    held-out pairs to tell the tolerance from noise, and the decision says "not enough evidence"
-   for it instead of blocking (one flipped pair out of 12 is 0.083, four times a 0.02 tolerance).
+   for it instead of blocking (one flipped pair out of 12 is 0.083, four times a 0.02 tolerance);
+4. it beats every trivial baseline it is given (pick the longer side; pick the text that won more
+   often in training): the lower bound of the paired cluster-bootstrap interval of
+   (candidate - baseline) is above `min_margin_over_baselines` (0 by default). Rules 1-3 compare
+   with the champion only, and the first champion is the base: a candidate can beat a base that
+   scores below chance (0.44 once) and still do no better than reading length, which is no
+   reason to serve it. The bag-of-words baseline is reported but is no bar here: it is a learned
+   model of its own, not a sign of memorising or reading length.
 
 Scores are 1 (right), 0 (wrong) or 0.5 (a tie) per held-out pair.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from learning_pipeline.config import EvolutionConfig
@@ -37,10 +44,20 @@ class GateRules:
     improvement_threshold: float  # required relative reduction of the champion's held-out error
     regression_tolerance: float  # absolute accuracy a domain may lose
     min_held_out_builds: int = MIN_HELD_OUT_BUILDS
+    min_margin_over_baselines: float = 0.0  # absolute, lower interval bound of (candidate - each trivial baseline)
 
     @classmethod
     def from_config(cls, evolution: EvolutionConfig) -> GateRules:
-        return cls(evolution.promotion_improvement_threshold, evolution.regression_tolerance)
+        return cls(evolution.promotion_improvement_threshold, evolution.regression_tolerance,
+                   min_margin_over_baselines=evolution.min_margin_over_trivial_baselines)
+
+
+@dataclass
+class BaselineVerdict:
+    baseline_accuracy: float
+    margin: float  # absolute, candidate - baseline
+    margin_interval: tuple[float, float]  # paired cluster bootstrap over builds
+    beaten: bool  # the interval's lower bound is above the required margin
 
 
 @dataclass
@@ -68,6 +85,8 @@ class GateDecision:
     error_reduction: float | None  # relative: share of the champion's held-out errors the candidate removes
     required_error_reduction: float  # relative
     domains: dict[str, DomainVerdict] = field(default_factory=dict)
+    baselines: dict[str, BaselineVerdict] = field(default_factory=dict)  # the trivial baselines of rule 4
+    required_margin_over_baselines: float = 0.0  # absolute
 
 
 def mean(values: Sequence[float]) -> float:
@@ -100,8 +119,10 @@ def domain_verdict(candidate: list[float], champion: list[float], mask: list[boo
 
 
 def decide(candidate: Sequence[float], champion: Sequence[float], domains: Sequence[str], bootstrap: ClusterBootstrap,
-           rules: GateRules, champion_label: str = "champion") -> GateDecision:
-    """Apply the three rules to the candidate's and the champion's scores on the same held-out pairs."""
+           rules: GateRules, champion_label: str = "champion",
+           baselines: Mapping[str, Sequence[float]] | None = None) -> GateDecision:
+    """Apply the rules to the candidate's and the champion's scores on the same held-out pairs;
+    `baselines` (name -> per-pair scores on those pairs) are the trivial baselines of rule 4."""
     candidate, champion = list(candidate), list(champion)
     if not (len(candidate) == len(champion) == len(domains)):
         raise ValueError("candidate, champion and domains must describe the same held-out pairs")
@@ -127,6 +148,19 @@ def decide(candidate: Sequence[float], champion: Sequence[float], domains: Seque
             reasons.append(f"the 95% interval of the accuracy difference over builds, {interval[0]:+.3f} to "
                            f"{interval[1]:+.3f} (absolute), does not exclude zero")
 
+    beaten: dict[str, BaselineVerdict] = {}
+    for name, values in (baselines or {}).items() if candidate else ():
+        values = list(values)
+        if len(values) != len(candidate):
+            raise ValueError(f"baseline {name!r} must score the same held-out pairs as the candidate")
+        margin_interval = bootstrap.mean_interval([c - b for c, b in zip(candidate, values)])
+        beaten[name] = verdict = BaselineVerdict(mean(values), round(cand_acc - mean(values), 4), margin_interval,
+                                                 margin_interval[0] > rules.min_margin_over_baselines)
+        if not verdict.beaten:
+            reasons.append(f"does not beat the {name} baseline: accuracy {cand_acc:.3f} vs {verdict.baseline_accuracy:.3f}, "
+                           f"margin {verdict.margin:+.3f}, interval {margin_interval[0]:+.3f} to {margin_interval[1]:+.3f} "
+                           f"(absolute, paired over builds) does not lie above {rules.min_margin_over_baselines:+.3f}")
+
     verdicts: dict[str, DomainVerdict] = {}
     for domain in sorted(set(domains)):
         mask = [d == domain for d in domains]
@@ -140,6 +174,7 @@ def decide(candidate: Sequence[float], champion: Sequence[float], domains: Seque
         held_out_pairs=len(candidate), held_out_builds=builds, candidate_accuracy=cand_acc, champion_accuracy=champ_acc,
         accuracy_difference=difference, accuracy_difference_interval=interval, error_reduction=reduction,
         required_error_reduction=rules.improvement_threshold, domains=verdicts,
+        baselines=beaten, required_margin_over_baselines=rules.min_margin_over_baselines,
     )
 
 

@@ -153,3 +153,46 @@ def test_the_bootstrap_is_paired_and_reproducible():
     assert low < sum(values) / 60 < high
     assert first.mean_interval([0.0] * 60) == (0.0, 0.0)  # identical models: no difference at all
     assert first.builds_in() == 30 and first.builds_in([i < 10 for i in range(60)]) == 5
+
+
+def test_a_candidate_that_does_not_beat_a_trivial_baseline_is_not_promoted():
+    # Seed 7 once: the architect's candidate 0.53 against a base at 0.44 removes 16% of the base's
+    # errors, with an interval above zero, yet "pick the longer side" scores 0.51 on the same pairs.
+    domains, builds = held_out(400)
+    base = scores(400, wrong=set(range(0, 400, 2)) | set(range(1, 400, 8)) | {3, 11, 19, 27})  # 0.365..
+    candidate = scores(400, wrong=set(range(0, 400, 2)) - set(range(0, 400, 16)))  # 0.5625
+    longer_side = scores(400, wrong=set(range(1, 400, 2)) - set(range(1, 400, 20)))  # 0.55
+    decision = decide(candidate, base, domains, ClusterBootstrap(builds, seed=0), RULES, "base model",
+                      baselines={"longer side": longer_side})
+    assert decision.error_reduction > RULES.improvement_threshold and decision.accuracy_difference_interval[0] > 0
+    verdict = decision.baselines["longer side"]
+    assert verdict.margin == pytest.approx(0.0125) and verdict.margin_interval[0] <= 0 and not verdict.beaten
+    assert not decision.passed
+    assert decision.reasons == [next(r for r in decision.reasons if r.startswith("does not beat the longer side baseline"))]
+
+
+def test_a_candidate_clearly_above_every_trivial_baseline_passes_that_rule():
+    domains, builds = held_out(400)
+    base = scores(400, wrong=set(range(0, 400, 2)))  # 0.50
+    candidate = scores(400, wrong=set(range(0, 400, 5)))  # 0.80
+    trivial = {"longer side": scores(400, wrong=set(range(0, 400, 2))),  # 0.50
+               "training lookup": [0.5] * 400}  # unseen texts: a coin flip on every pair
+    decision = decide(candidate, base, domains, ClusterBootstrap(builds, seed=0), RULES, "base model", baselines=trivial)
+    assert all(v.beaten and v.margin_interval[0] > 0 for v in decision.baselines.values())
+    assert decision.baselines["training lookup"].margin == pytest.approx(0.30)
+    assert decision.passed, decision.reasons
+
+
+def test_the_margin_over_trivial_baselines_is_a_stated_bar():
+    # The same candidate, 0.05 above the baseline with an interval reaching below +0.10, passes a
+    # zero margin and fails a required +0.10.
+    domains, builds = held_out(400)
+    base = scores(400, wrong=set(range(0, 400, 2)))
+    candidate = scores(400, wrong=set(range(0, 400, 4)))  # 0.75
+    baseline = {"longer side": scores(400, wrong=set(range(0, 400, 10)) | set(range(1, 400, 4)))}  # 0.70
+    loose = decide(candidate, base, domains, ClusterBootstrap(builds, seed=0), RULES, "base model", baselines=baseline)
+    strict_rules = GateRules(RULES.improvement_threshold, RULES.regression_tolerance, min_margin_over_baselines=0.10)
+    strict = decide(candidate, base, domains, ClusterBootstrap(builds, seed=0), strict_rules, "base model", baselines=baseline)
+    assert loose.passed, loose.reasons
+    assert not strict.passed and "does not lie above +0.100" in strict.reasons[0]
+    assert GateRules.from_config(EvolutionConfig()).min_margin_over_baselines == EvolutionConfig().min_margin_over_trivial_baselines
