@@ -24,7 +24,8 @@ from learning_pipeline.judging.verdicts import JudgeItem, Judgment, PairwiseResu
 # version, so editing a rule marks exactly the partitions that judge type judged as stale.
 # Nothing to bump by hand, nothing to forget.
 RULE_MODULES: dict[str, tuple[str, ...]] = {
-    "code_quality": ("heuristics", "heuristics_scoring", "heuristics_code", "heuristics_code_source"),
+    "code_quality": ("heuristics", "heuristics_scoring", "heuristics_code", "heuristics_code_source",
+                     "heuristics_code_logic"),
     "design_quality": ("heuristics", "heuristics_scoring", "heuristics_design", "heuristics_slop"),
     "anti_slop": ("heuristics", "heuristics_scoring", "heuristics_slop", "heuristics_design"),
     "success_predictor": ("heuristics", "heuristics_scoring", "heuristics_success"),

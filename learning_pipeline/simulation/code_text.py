@@ -11,7 +11,8 @@ N_CODE_LATENTS = 14
 # Per-file choices substituted into the templates (before the entity names).
 CODE_TUNABLES: dict[str, tuple] = {
     "$PAGE": (10, 12, 20, 24, 25, 30, 50),
-    "$SORT": ("updatedAt", "createdAt", "name", "rank", "dueAt"),
+    "$DATE_PY": ("updated_at", "created_at", "due_at", "published_at"),
+    "$DATE": ("updatedAt", "createdAt", "dueAt", "publishedAt"),
     "$BULK": (50, 100, 200, 500),
     "$RETRIES": (1, 2, 3),
     "$DELAY": (150, 200, 250, 300, 400, 500),
