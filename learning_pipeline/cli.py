@@ -263,7 +263,15 @@ def _evaluation_details(evaluation: dict) -> str:
     baselines = [(k[len("baseline_"):-len("_accuracy")].replace("_", " "), v) for k, v in evaluation.items()
                  if k.startswith("baseline_") and k.endswith("_accuracy")]
     text = ("by DPO implicit reward: " + ", ".join(parts) + "; ") if parts else ""
-    return text + "baselines: " + ", ".join(f"{name} {value:.3f}" for name, value in baselines)
+    text += "baselines: " + ", ".join(f"{name} {value:.3f}" for name, value in baselines)
+    # Gate rule 4: the candidate's margin over each trivial baseline, whose interval must lie above the bar.
+    margins = [(k[len("margin_over_"):-len("_absolute")].replace("_", " "), v) for k, v in evaluation.items()
+               if k.startswith("margin_over_") and k.endswith("_absolute") and "interval" not in k]
+    if margins:
+        text += "; candidate over " + ", ".join(
+            f"{name} {value:+.3f} ({evaluation.get('margin_over_' + name.replace(' ', '_') + '_interval_absolute', '')})"
+            for name, value in margins)
+    return text
 
 
 def cmd_train(args) -> int:

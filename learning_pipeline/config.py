@@ -63,8 +63,13 @@ class DPOTrainingConfig:
     lora_rank: int = 8
     lora_alpha: int = 16
     lora_dropout: float = 0.0
-    target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
-    learning_rate: float = 2e-3
+    # Every linear layer, the MLP too, and a learning rate for the configured tiny base (a real
+    # base wants about 1e-4). Measured on the demo's builder-architect (seed 7, first cycle, 461
+    # held-out pairs, 60 steps): attention only at 2e-3 scored 0.514 by own likelihood (base
+    # 0.527, longer side 0.468, training lookup 0.500; DPO loss 0.693 -> 0.688, it hardly moved);
+    # every linear layer at 1e-2 scored 0.653 (loss -> 0.638).
+    target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+    learning_rate: float = 1e-2
     batch_size: int = 16
     epochs: float = 1.0
     max_steps: int = -1  # > 0 overrides epochs

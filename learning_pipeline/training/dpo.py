@@ -26,6 +26,7 @@ from learning_pipeline.training.anti_forgetting import (
     continuation_trainer,
     lora_snapshot,
 )
+from learning_pipeline.training.scoring import fit_threads
 from learning_pipeline.training.tiny_model import load_base_model
 
 TRAINING_MANIFEST = "dpo_training.json"
@@ -81,6 +82,7 @@ def train_dpo_lora(
         dataset = _load_records(train_records, scope)
         quantization = qlora_quantization(config)
         base = load_base_model(base_model_path, quantization_config=quantization)
+        fit_threads(base.model)
         if quantization is not None:
             from peft import prepare_model_for_kbit_training
 
