@@ -73,7 +73,9 @@ class DPOTrainingConfig:
     batch_size: int = 16
     epochs: float = 1.0
     max_steps: int = -1  # > 0 overrides epochs
-    beta: float = 0.1
+    # 0.25, not 0.1: on the same run as above (all linear layers, lr 1e-2) held-out 0.662 against
+    # 0.653 and DPO loss 0.52 against 0.64 after 60 steps.
+    beta: float = 0.25
     max_length: int = 192  # prompt + completion tokens; longer sequences keep their start
     seed: int = 0
     gradient_accumulation_steps: int = 1
@@ -111,7 +113,8 @@ class DemoConfig:
     # Training steps per run, so the demo stays a few minutes on two CPU cores: each step sees a
     # batch_size sample of the new pairs (+ replay); more pairs than steps * batch_size are
     # sampled, not all seen.
-    max_training_steps: int = 60
+    # 90: at 60 (seed 5, first cycle) builder-architect cleared the longer-side baseline by 0.094 only.
+    max_training_steps: int = 90
 
 
 @dataclass(frozen=True)

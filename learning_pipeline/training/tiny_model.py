@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -57,8 +57,6 @@ class _TinySpec:
     max_position: int
     seed: int
     corpus_sha256: str
-    warm_up_steps: int = 0
-    warm_up_sha256: str = ""
 
 
 def build_tiny_llama(
@@ -70,14 +68,8 @@ def build_tiny_llama(
     heads: int = 4,
     max_position: int = 512,
     seed: int = 0,
-    warm_up_on: Sequence[tuple[str, str]] = (),
-    warm_up_steps: int = 0,
 ) -> Path:
     """Train a tokenizer on `texts`, build a random Llama on it and save both into `out_dir`.
-
-    `warm_up_on` (prompt, completion) pairs, when given with `warm_up_steps` > 0, are then
-    rendered through the chat template and fitted as plain causal-LM text for that many steps,
-    so the base knows the language before any preference is taught (see `warm_up`).
 
     Idempotent: an `out_dir` that already holds a complete model built from the same
     parameters and corpus is returned as it is. The model is built in a sibling temp
@@ -87,9 +79,7 @@ def build_tiny_llama(
     corpus = [t for t in texts if t]
     if not corpus:
         raise ValueError("build_tiny_llama needs at least one non-empty text to train a tokenizer on")
-    warm_up_on = [(p, c) for p, c in warm_up_on if c] if warm_up_steps > 0 else []
-    spec = _TinySpec(vocab_size, hidden_size, layers, heads, max_position, seed, _corpus_digest(corpus),
-                     warm_up_steps if warm_up_on else 0, _corpus_digest([f"{p}\x01{c}" for p, c in warm_up_on]) if warm_up_on else "")
+    spec = _TinySpec(vocab_size, hidden_size, layers, heads, max_position, seed, _corpus_digest(corpus))
     if _holds_model_built_from(out_dir, spec):
         return out_dir
 
@@ -98,8 +88,6 @@ def build_tiny_llama(
     try:
         tokenizer = _train_tokenizer(corpus, vocab_size, max_position)
         model = _random_llama(tokenizer, spec)
-        if warm_up_on:
-            warm_up(model, tokenizer, warm_up_on, spec.warm_up_steps, seed=seed, max_length=max_position)
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / MANIFEST).write_text(json.dumps(asdict(spec), indent=2))
@@ -184,46 +172,6 @@ def _train_tokenizer(corpus: list[str], vocab_size: int, max_length: int):
     )
     tokenizer.chat_template = CHAT_TEMPLATE
     return tokenizer
-
-
-def warm_up(model, tokenizer, documents: Sequence[tuple[str, str]], steps: int, seed: int = 0, batch_size: int = 32,
-            learning_rate: float = 3e-3, max_length: int = 512) -> list[float]:
-    """Fit `model` as a plain causal LM on (prompt, completion) pairs rendered as chat turns; returns the loss per step.
-
-    Every completion is fitted, chosen and rejected sides alike, so the base learns the
-    language and not which side is preferred: it stays a neutral starting point that the
-    evaluation scores like any other model.
-    """
-    import torch
-
-    from learning_pipeline.training.scoring import pad_token_id
-
-    encoded = [tokenizer.apply_chat_template([{"role": "user", "content": p}, {"role": "assistant", "content": c}],
-                                             tokenize=True, return_dict=True)["input_ids"][:max_length] for p, c in documents]
-    pad = pad_token_id(tokenizer)
-    losses: list[float] = []
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        generator = torch.Generator().manual_seed(seed)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.0)
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / 10) * max(0.1, 1 - step / steps))
-        model.train()
-        for _ in range(steps):
-            rows = [encoded[i] for i in torch.randint(len(encoded), (min(batch_size, len(encoded)),), generator=generator).tolist()]
-            width = max(len(r) for r in rows)
-            ids = torch.full((len(rows), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(rows), width), dtype=torch.long)
-            for i, r in enumerate(rows):
-                ids[i, : len(r)] = torch.tensor(r)
-                mask[i, : len(r)] = 1
-            loss = model(input_ids=ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            losses.append(float(loss))
-        model.eval()
-    return losses
 
 
 def _random_llama(tokenizer, spec: _TinySpec):
