@@ -94,6 +94,7 @@ def train_dpo_lora(
             num_train_epochs=config.epochs,
             max_steps=config.max_steps,
             learning_rate=config.learning_rate,
+            warmup_steps=config.warmup_ratio,  # transformers 5: a float below 1 is a share of the steps
             beta=config.beta,
             max_length=config.max_length,
             seed=config.seed,
