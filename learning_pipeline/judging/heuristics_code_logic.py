@@ -58,57 +58,58 @@ def logic_rules(src: SourceText, ev: Evidence) -> None:
         outer, inner, bound = m.group(1), m.group(2), m.group(4)
         high = bool(_CONSTANT.fullmatch(bound))
         if outer != inner and (outer == "min") == high:
-            ev.fault("correctness", "critical", "clamp applies its bounds the wrong way round (the result is always one bound)",
+            ev.fault("correctness", "major", "clamp applies its bounds the wrong way round (the result is always one bound)",
                      _line(text, m.start()), "min(max(value, low), high): the lower bound goes to max, the upper to min.")
     for m in _SORT_SCRIPT.finditer(text):
         if (m.group(1) == "Newest") != (m.group(2) == "b"):
-            ev.fault("correctness", "critical", f"by{m.group(1)} sorts in the opposite direction of its name",
+            ev.fault("maintainability", "major", f"by{m.group(1)} sorts in the opposite direction of its name",
                      _line(text, m.start()), "Swap the operands of the comparison.")
     for m in _SORT_PY.finditer(text):
         if (m.group(1) == "newest") != (m.group(2) == "True"):
-            ev.fault("correctness", "critical", f"by_{m.group(1)} sorts in the opposite direction of its name",
+            ev.fault("maintainability", "major", f"by_{m.group(1)} sorts in the opposite direction of its name",
                      _line(text, m.start()), "Fix the reverse flag.")
     for m in _CLEANUP_SUBSCRIBES.finditer(text):
-        ev.fault("performance", "critical", "effect cleanup subscribes instead of unsubscribing (listener leak, no live updates)",
+        ev.fault("performance", "major", "effect cleanup subscribes instead of unsubscribing (listener leak, no live updates)",
                  _line(text, m.start()), "Subscribe in the effect body and unsubscribe in its cleanup.")
     for m in _BUSY_IN_FINALLY.finditer(text):
-        ev.fault("patterns", "critical", f"`{m.group(1)}` in `finally`: the busy state is left on after the work",
+        ev.fault("patterns", "major", f"`{m.group(1)}` in `finally`: the busy state is left on after the work",
                  _line(text, m.start()), "Set the busy flag before the work and clear it in finally.")
     for pattern in (_GUARD_SCRIPT, _GUARD_PY):
         for m in pattern.finditer(text):
             if m.group(1) != m.group(2) and m.group(2) not in ("res", "response", "self", "props"):
-                ev.fault("correctness", "critical", f"guards `{m.group(1)}` but then reads `{m.group(2)}`, which may be missing",
+                ev.fault("correctness", "major", f"guards `{m.group(1)}` but then reads `{m.group(2)}`, which may be missing",
                          _line(text, m.start()), "Check the value that is used.")
-    for pattern, failing in ((_OK_BRANCH, "throw"), (_USER_BRANCH, "res"), (_SUCCESS_BRANCH_PY, "raise")):
+    for pattern, failing, category in ((_OK_BRANCH, "throw", "correctness"), (_USER_BRANCH, "res", "security"),
+                                       (_SUCCESS_BRANCH_PY, "raise", "correctness")):
         for m in pattern.finditer(text):
             negated = bool(m.group(1))
             # `if (!ok) <fail>` and `if (ok) <succeed>` are right; the other two are inverted
             if negated != (m.group(2) == failing):
-                ev.fault("correctness", "critical", "inverted condition: the failure branch runs on success",
+                ev.fault(category, "major", "inverted condition: the failure branch runs on success",
                          _line(text, m.start()), "Negate the condition or swap the branches.")
     for variable, limit in _MUST_BE_BELOW:
         for m in _compare(text, variable, limit, below_is_right=True):
-            ev.fault("correctness", "critical", f"`{variable}` compared with its limit the wrong way round",
+            ev.fault("performance" if variable == "attempt" else "correctness", "major", f"`{variable}` compared with its limit the wrong way round",
                      _line(text, m.start()), "Compare against the limit in the direction the loop or test means.")
     for variable, limit in _MUST_CATCH_ABOVE:
         for m in _compare(text, variable, limit, below_is_right=False):
-            ev.fault("security", "critical", f"limit check on `{variable}` fires below the limit and lets floods through",
+            ev.fault("security", "major", f"limit check on `{variable}` fires below the limit and lets floods through",
                      _line(text, m.start()), "Reject when the count is above the limit.")
     for m in _INSERT.finditer(text):
         columns, values = (m.group(1), m.group(2)), (m.group(3), m.group(4))
         if set(columns) == set(values) and columns != values:
-            ev.fault("correctness", "critical", "INSERT parameters passed in another order than its columns",
+            ev.fault("correctness", "major", "INSERT parameters passed in another order than its columns",
                      _line(text, m.start()), "Pass the parameters in the order of the column list.")
     for m in _MOTION.finditer(text):
         if (m.group(1) == "reduce") != (m.group(2) == "none"):
-            ev.fault("patterns", "critical", "motion shown to users who asked for reduced motion",
+            ev.fault("patterns", "major", "motion shown to users who asked for reduced motion",
                      _line(text, m.start()), "Remove motion under prefers-reduced-motion: reduce.")
     for m in _LAYOUT.finditer(text):
         one_column = m.group(2).startswith("1fr")
         if (m.group(1) == "min") == one_column:
-            ev.fault("structure", "critical", "responsive query switches the layout at the wrong end (wide screens get one column)",
+            ev.fault("structure", "major", "responsive query switches the layout at the wrong end (wide screens get one column)",
                      _line(text, m.start()), "min-width adds columns, max-width removes them.")
     accent = [m for m in _ACCENT_TEXT.finditer(text)]
     if accent:
-        ev.fault("patterns", "critical", "text colored with the accent on an accent-contrast fill (low contrast)",
+        ev.fault("patterns", "major", "text colored with the accent on an accent-contrast fill (low contrast)",
                  _line(text, accent[0].start()), "Text on an accent fill uses --on-accent.", len(accent))
