@@ -47,7 +47,8 @@ def build_home(builds: int, seed: int, days: int, root: Path) -> Path:
          "--out", str(traces), env=env)
     # The simulator plants bad lines on purpose: ingest rejects them and exits 1.
     _cli("ingest", str(traces), "--quiet", env=env, ok=(0, 1))
-    _cli("run", "--quiet", env=env)
+    # Only what the pairs are made from (capture, judgments, comparisons): no training.
+    _cli("run", "--select", "*preference_pairs", "--quiet", env=env)
     return root / "home"
 
 

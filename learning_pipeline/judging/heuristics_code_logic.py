@@ -62,33 +62,34 @@ def logic_rules(src: SourceText, ev: Evidence) -> None:
                      _line(text, m.start()), "min(max(value, low), high): the lower bound goes to max, the upper to min.")
     for m in _SORT_SCRIPT.finditer(text):
         if (m.group(1) == "Newest") != (m.group(2) == "b"):
-            ev.fault("correctness", "major", f"by{m.group(1)} sorts in the opposite direction of its name",
+            ev.fault("maintainability", "major", f"by{m.group(1)} sorts in the opposite direction of its name",
                      _line(text, m.start()), "Swap the operands of the comparison.")
     for m in _SORT_PY.finditer(text):
         if (m.group(1) == "newest") != (m.group(2) == "True"):
-            ev.fault("correctness", "major", f"by_{m.group(1)} sorts in the opposite direction of its name",
+            ev.fault("maintainability", "major", f"by_{m.group(1)} sorts in the opposite direction of its name",
                      _line(text, m.start()), "Fix the reverse flag.")
     for m in _CLEANUP_SUBSCRIBES.finditer(text):
-        ev.fault("correctness", "major", "effect cleanup subscribes instead of unsubscribing (listener leak, no live updates)",
+        ev.fault("performance", "major", "effect cleanup subscribes instead of unsubscribing (listener leak, no live updates)",
                  _line(text, m.start()), "Subscribe in the effect body and unsubscribe in its cleanup.")
     for m in _BUSY_IN_FINALLY.finditer(text):
-        ev.fault("correctness", "major", f"`{m.group(1)}` in `finally`: the busy state is left on after the work",
+        ev.fault("patterns", "major", f"`{m.group(1)}` in `finally`: the busy state is left on after the work",
                  _line(text, m.start()), "Set the busy flag before the work and clear it in finally.")
     for pattern in (_GUARD_SCRIPT, _GUARD_PY):
         for m in pattern.finditer(text):
             if m.group(1) != m.group(2) and m.group(2) not in ("res", "response", "self", "props"):
                 ev.fault("correctness", "major", f"guards `{m.group(1)}` but then reads `{m.group(2)}`, which may be missing",
                          _line(text, m.start()), "Check the value that is used.")
-    for pattern, failing in ((_OK_BRANCH, "throw"), (_USER_BRANCH, "res"), (_SUCCESS_BRANCH_PY, "raise")):
+    for pattern, failing, category in ((_OK_BRANCH, "throw", "correctness"), (_USER_BRANCH, "res", "security"),
+                                       (_SUCCESS_BRANCH_PY, "raise", "correctness")):
         for m in pattern.finditer(text):
             negated = bool(m.group(1))
             # `if (!ok) <fail>` and `if (ok) <succeed>` are right; the other two are inverted
             if negated != (m.group(2) == failing):
-                ev.fault("correctness", "critical", "inverted condition: the failure branch runs on success",
+                ev.fault(category, "major", "inverted condition: the failure branch runs on success",
                          _line(text, m.start()), "Negate the condition or swap the branches.")
     for variable, limit in _MUST_BE_BELOW:
         for m in _compare(text, variable, limit, below_is_right=True):
-            ev.fault("correctness", "major", f"`{variable}` compared with its limit the wrong way round",
+            ev.fault("performance" if variable == "attempt" else "correctness", "major", f"`{variable}` compared with its limit the wrong way round",
                      _line(text, m.start()), "Compare against the limit in the direction the loop or test means.")
     for variable, limit in _MUST_CATCH_ABOVE:
         for m in _compare(text, variable, limit, below_is_right=False):
@@ -97,7 +98,7 @@ def logic_rules(src: SourceText, ev: Evidence) -> None:
     for m in _INSERT.finditer(text):
         columns, values = (m.group(1), m.group(2)), (m.group(3), m.group(4))
         if set(columns) == set(values) and columns != values:
-            ev.fault("correctness", "critical", "INSERT parameters passed in another order than its columns",
+            ev.fault("correctness", "major", "INSERT parameters passed in another order than its columns",
                      _line(text, m.start()), "Pass the parameters in the order of the column list.")
     for m in _MOTION.finditer(text):
         if (m.group(1) == "reduce") != (m.group(2) == "none"):

@@ -164,3 +164,14 @@ def busy_flag(style: int, bad: bool) -> tuple[str, str]:
     if bad:
         start, end = end, start
     return f"{setter}({start});", f"{setter}({end});"
+
+
+def arrange(salt: int, head: list[str], chunks: list[list[str]], gap: int = 1, tail: list[str] = ()) -> list[str]:
+    """The file's fixed head, then its top-level pieces in an order each rewrite picks anew
+    (helpers move around between versions of a real file; the order carries no merit)."""
+    order = list(range(len(chunks)))
+    random.Random(f"{salt}:order").shuffle(order)
+    out = list(head)
+    for i in order:
+        out += [""] * gap + chunks[i]
+    return out + ([""] * gap + list(tail) if tail else [])

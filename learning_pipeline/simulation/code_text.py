@@ -1,6 +1,9 @@
 """Code text. An artifact keeps fixed latents; a defect shows in a version when its latent is
 below the version's badness, so as quality rises defects disappear one by one (and come
-back on a regression), like a real file being cleaned up."""
+back on a regression), like a real file being cleaned up. What a defect looks like is in
+`code_blocks`: a wrong combination of parts that are each fine, so good and bad versions use
+the same words and the same length; each version is a rewrite whose neutral choices (style,
+helper order) are drawn anew."""
 
 from __future__ import annotations
 
