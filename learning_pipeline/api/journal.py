@@ -80,6 +80,7 @@ class TraceJournal:
         folder = landing.root / JOURNAL_DIR
         folder.mkdir(parents=True, exist_ok=True)
         recover(landing)
+        landing.ensure_index()
         self.path = folder / f"journal-{os.getpid()}.jsonl"
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
@@ -166,8 +167,6 @@ class TraceJournal:
         per group would cost more than the group's fsync."""
         if self._index is None:
             path = self.landing.root / INDEX_FILE
-            if not path.exists():
-                return set(), set()
             self._index = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60, check_same_thread=False)
         con = self._index
         # fetchall: a statement left open would hold its shared lock and stall the lander's commit
