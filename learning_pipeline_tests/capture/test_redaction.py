@@ -650,6 +650,20 @@ def test_json_lines_stay_valid_json_and_equal_redact_obj(doc, ensure_ascii: bool
     assert again.to_list() == [raw] and frame_again.sum_horizontal().to_list() == [0]
 
 
+@settings(max_examples=200, deadline=None)
+@given(documents)
+def test_one_scan_of_an_object_finds_exactly_the_literals_its_strings_hold(doc):
+    """redact_obj picks each string's rules from literals found once for the whole object:
+    they must be exactly those a substring search of each string finds."""
+    from learning_pipeline.capture.redaction import _KEYWORDS, _NEEDS, _NEEDS_LOWER, _scope_of, _string_values
+
+    strings = _string_values(doc, [])
+    scope = _scope_of(strings)
+    assert set(scope.keywords) == {k for k in _KEYWORDS if any(k in s.lower() for s in strings)}
+    assert set(scope.needs) == {n for n in _NEEDS if any(n in s for s in strings)}
+    assert set(scope.needs_lower) == {n for n in _NEEDS_LOWER if any(n in s.lower() for s in strings)}
+
+
 # --- the rule sets ------------------------------------------------------------------------------
 from learning_pipeline.capture.gitleaks_rules import DUPLICATES, EXCLUDED, load_rules  # noqa: E402
 from learning_pipeline.capture.redaction import _GROUP_ANCHORS  # noqa: E402
