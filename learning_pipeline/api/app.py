@@ -62,6 +62,7 @@ def create_app(settings: LearningSettings | None = None, token: str | None = Non
         return app.openapi_schema
 
     app.openapi = openapi
+    app.add_middleware(capture.CaptureFastPath, prefix=PREFIX)
     # Outermost: auth and the size limit run before routing and before any body is parsed.
     app.add_middleware(Guard, token=token, max_body_bytes=max_body_bytes)
     return app

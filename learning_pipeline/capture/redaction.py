@@ -167,16 +167,40 @@ def _redact_member(key: str, value: str, counts: Counter[str], scope: _Scope = _
     return redacted
 
 
-def _string_values(value: object, out: list[str]) -> list[str]:
+def _string_values(value: object, out: list[str], named: list[str] | None = None) -> list[str]:
+    """Every string value in `value` (keys are not redacted); the keys of string members
+    whose key names a secret go to `named`."""
     if isinstance(value, str):
         out.append(value)
     elif isinstance(value, dict):
-        for item in value.values():
-            _string_values(item, out)
+        for key, item in value.items():
+            if named is not None and isinstance(item, str) and isinstance(key, str) and named_values.name_kind(key):
+                named.append(key)
+            _string_values(item, out, named)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            _string_values(item, out)
+            _string_values(item, out, named)
     return out
+
+
+def _copy(value: object) -> object:
+    """The copy redact_obj returns when nothing changes (a new container, as when it redacts)."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy(item) for item in value)
+    return value
+
+
+def _none_can_fire(texts: list[str], scope: _Scope) -> bool:
+    """True when no rule that any of `texts` could run matches anywhere in them. Each text's
+    rules are among those of the object's literals (_rules_for only grows with them); a rule
+    whose pattern finds nothing changes nothing, so then redaction is the identity. A text
+    with a data URI is redacted in pieces, which a search of the whole text does not stand for."""
+    if any("base64," in text for text in texts):
+        return False
+    rules = _rules_for(scope.groups, frozenset(scope.keywords), frozenset(scope.needs), frozenset(scope.needs_lower))
+    return not any(rule.pattern.search(text) for rule in rules for text in texts)
 
 
 class _LiteralFinder:
@@ -253,9 +277,15 @@ def redact_obj(obj: object) -> tuple[object, Counter[str]]:
         return walk(obj), counts
 
     # Most objects hold no secret: they are checked with the literals that occur in them
-    # (exact: see _scope_of). One that held a secret is redacted again with the full scope,
-    # since a marker put in by the first pass may bring a literal a later pass looks for.
-    redacted, counts = redact(_scope_of(_string_values(obj, [])))
+    # (exact: see _scope_of), and when no rule those allow matches and no member is named like
+    # a secret, nothing is walked. One that held a secret is redacted again with the full
+    # scope, since a marker put in by the first pass may bring a literal a later pass looks for.
+    named: list[str] = []
+    texts = _string_values(obj, [], named)
+    scope = _scope_of(texts)
+    if not named and _none_can_fire(texts, scope):
+        return _copy(obj), Counter()
+    redacted, counts = redact(scope)
     return redact(_ALL) if counts else (redacted, counts)
 
 

@@ -664,6 +664,29 @@ def test_one_scan_of_an_object_finds_exactly_the_literals_its_strings_hold(doc):
     assert set(scope.needs_lower) == {n for n in _NEEDS_LOWER if any(n in s.lower() for s in strings)}
 
 
+@settings(max_examples=300, deadline=None)
+@given(documents)
+def test_redact_obj_equals_every_rule_on_every_string(doc):
+    """The shortcuts of redact_obj (one literal scan per object, no walk when nothing can
+    fire) give what running every rule on every string gives."""
+    from learning_pipeline.capture.redaction import _ALL, _redact_member, _redact_text
+
+    counts: Counter = Counter()
+
+    def walk(value):
+        if isinstance(value, str):
+            redacted, found = _redact_text(value, _ALL)
+            counts.update(found)
+            return redacted
+        if isinstance(value, dict):
+            return {k: _redact_member(k, v, counts, _ALL) if isinstance(v, str) and isinstance(k, str) else walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    assert redact_obj(doc) == (walk(doc), counts)
+
+
 # --- the rule sets ------------------------------------------------------------------------------
 from learning_pipeline.capture.gitleaks_rules import DUPLICATES, EXCLUDED, load_rules  # noqa: E402
 from learning_pipeline.capture.redaction import _GROUP_ANCHORS  # noqa: E402
