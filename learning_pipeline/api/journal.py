@@ -27,6 +27,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,8 @@ JOURNAL_DIR = "_journal"
 SOURCE = "api"
 # Once everything journaled has landed and the file is this big, it is emptied.
 EMPTY_ABOVE_BYTES = 4 * 1024 * 1024
+# The longest a commit waits for more requests to join it (see TraceJournal._gather).
+MAX_GATHER_S = 0.002
 
 
 def digest(line: bytes) -> bytes:
@@ -101,6 +104,12 @@ class TraceJournal:
         # the loop side of group commit: requests waiting for the next commit
         self._waiting: list[tuple[Submission, asyncio.Future]] = []
         self._committing: asyncio.Task | None = None
+        # commit delay (see _gather): how many requests the last commit answered, how many the
+        # next one waits for, and how long an fdatasync takes here (moving average, seconds)
+        self._answered_last = 0
+        self._want = 0
+        self._enough: asyncio.Event | None = None
+        self._sync_s = 0.0
         self._closed = False
         self._committer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="journal-commit")
         self._lander = threading.Thread(target=self._land_loop, name="journal-lander", daemon=True)
@@ -114,15 +123,38 @@ class TraceJournal:
             raise RuntimeError("the journal is closed")
         answer = asyncio.get_running_loop().create_future()
         self._waiting.append((Submission(kind, record_id, line), answer))
+        if self._enough is not None and len(self._waiting) >= self._want:
+            self._enough.set()
         if self._committing is None:
             self._committing = asyncio.get_running_loop().create_task(self._commit_waiting())
         return await answer
+
+    async def _gather(self) -> None:
+        """Commit delay, as databases have it (PostgreSQL's commit_delay): the clients the last
+        commit answered are likely to send again at once, so when fewer requests wait than that
+        commit answered plus those waiting, wait for them a little (at most half an fdatasync,
+        and never more than MAX_GATHER_S) so that they share this commit instead of the next.
+        Without it, clients that each wait for their answer split into two alternating halves
+        that each pay an fdatasync; a lone client never waits (it expects only itself)."""
+        want = self._answered_last + len(self._waiting)
+        wait_s = min(self._sync_s / 2, MAX_GATHER_S)
+        if len(self._waiting) >= want or wait_s <= 0:
+            return
+        self._want, self._enough = want, asyncio.Event()
+        try:
+            await asyncio.wait_for(self._enough.wait(), wait_s)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            self._enough = None
 
     async def _commit_waiting(self) -> None:
         loop = asyncio.get_running_loop()
         try:
             while self._waiting:
+                await self._gather()
                 group, self._waiting = self._waiting, []
+                self._answered_last = len(group)
                 try:
                     stored = await loop.run_in_executor(self._committer, self._commit, [item for item, _ in group])
                 except BaseException as err:  # answer every waiting request, never leave one hanging
@@ -163,7 +195,10 @@ class TraceJournal:
                 view = memoryview(payload)
                 while view:
                     view = view[os.write(self._fd, view):]
+                started = time.perf_counter()
                 os.fdatasync(self._fd)
+                took = time.perf_counter() - started
+                self._sync_s = took if not self._sync_s else 0.8 * self._sync_s + 0.2 * took
                 self._written += len(payload)
                 for item, d in fresh:
                     if item.record_id is not None:
