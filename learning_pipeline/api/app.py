@@ -13,7 +13,7 @@ from learning_pipeline.api import errors
 from learning_pipeline.api.dagster_client import DagsterLauncher
 from learning_pipeline.api.guard import Guard
 from learning_pipeline.api.journal import TraceJournal
-from learning_pipeline.api.routes import capture, meta, models, reads, triggers
+from learning_pipeline.api.routes import capture, login, meta, models, reads, triggers
 from learning_pipeline.api.state import LearnedState, Warmer
 from learning_pipeline.capture.landing import LandingZone
 from learning_pipeline.config import LearningSettings
@@ -44,6 +44,7 @@ def create_app(settings: LearningSettings | None = None, token: str | None = Non
     app = FastAPI(title="learning-pipeline API", version="1", lifespan=lifespan,
                   description="What the builder sends (traces, feedback) and reads back (patterns, strategies, predictions, models).")
     app.state.settings = settings
+    app.state.token = token
     app.state.launcher = launcher or DagsterLauncher.from_env()
     app.state.embedder = embedder
     app.state.learned = LearnedState(settings)
@@ -51,6 +52,7 @@ def create_app(settings: LearningSettings | None = None, token: str | None = Non
     for module in (reads, capture, triggers, models, meta, metrics):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(metrics.page_router)  # the dashboard is a page for people: at the root
+    app.include_router(login.router)  # and its sign-in form, for when the API has a token
 
     def openapi() -> dict:
         if app.openapi_schema is None:
