@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from learning_pipeline.api.errors import ApiError, error_body, from_msgspec
+from learning_pipeline.api.shapes import Stored, ok
 from learning_pipeline.capture.redaction import redact_obj
 from learning_pipeline.capture.wire import DecisionOutcome, TRACE_KINDS
 
@@ -66,7 +67,7 @@ def _body_schema(schema_name: str) -> dict:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}}}
 
 
-_STORED = {201: {"description": "durably stored"}, 200: {"description": "a duplicate: nothing stored"},
+_STORED = {**ok(Stored, 201, "durably stored"), **ok(Stored, 200, "a duplicate: nothing stored"),
            422: {"description": "invalid: `error.field` names the field"}}
 
 
