@@ -32,11 +32,17 @@ AFTER_ITS_DAY_CHANGED = (
     & ~AC.in_progress()
 ).with_label("after_its_day_changed")
 
+# An input of an input changed on this very tick: the input itself is about to be requested (a
+# daily input cannot share a run with an unpartitioned table, so Dagster's `will_be_requested`
+# does not see it), and the table would be built from the input's old state.
+INPUTS_ABOUT_TO_CHANGE = AC.any_deps_match(AC.any_deps_match(AC.newly_updated())).with_label("inputs_about_to_change")
+
 # An unpartitioned table over every day: rebuilt when an input changed, once nothing it reads is
 # being written (a judging backfill in flight holds it back until the backfill is done). Days that
 # never had data do not count as missing inputs.
 AFTER_INPUTS_SETTLED = (
     AC.any_deps_updated().since_last_handled()
+    & ~INPUTS_ABOUT_TO_CHANGE
     & ~AC.any_deps_in_progress()
     & ~AC.in_progress()
 ).with_label("after_inputs_settled")

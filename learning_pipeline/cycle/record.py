@@ -44,7 +44,7 @@ SCHEMA: dict[str, pl.DataType] = {
 
 def _records(instance: dg.DagsterInstance, key: str, after: int | None) -> list:
     return instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(key), after_storage_id=after), limit=100_000, ascending=True,
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(key), after_storage_id=after), limit=10_000, ascending=True,
     ).records
 
 
