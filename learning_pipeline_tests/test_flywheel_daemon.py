@@ -77,9 +77,12 @@ def test_one_cycle_turns_by_itself_from_landed_files_to_a_promoted_model(tmp_pat
             assert ("capture_job", "landing_zone_sensor") in jobs and ("training_job", "preference_threshold_sensor") in jobs
             assert ("cycle_record_job", "cycle_record_sensor") in jobs
 
-            days = {(first_day + dt.timedelta(days=i)).isoformat() for i in range(DAYS)}
+            # Every captured day (the simulated ones, and today where late outcomes landed) was judged:
+            # past days too, not only the latest partition.
+            captured = {r.partition_key for r in instance.fetch_materializations(dg.AssetKey("trace_quarantine"), limit=100).records}
+            assert {(first_day + dt.timedelta(days=i)).isoformat() for i in range(DAYS)} <= captured
             judged = instance.fetch_materializations(dg.AssetKey("judgments"), limit=100).records
-            assert {r.partition_key for r in judged} == days  # past days, not only the latest partition
+            assert {r.partition_key for r in judged} == captured
             pairs = instance.fetch_materializations(dg.AssetKey("preference_pairs"), limit=10).records
             # The pairs were built once, from the judged days (never beside a judging run on old verdicts).
             assert len(pairs) == 1 and pairs[0].storage_id > max(r.storage_id for r in judged)
@@ -93,7 +96,7 @@ def test_one_cycle_turns_by_itself_from_landed_files_to_a_promoted_model(tmp_pat
         lake = Lake(home / "lake")
         record = lake.read("cycle_records", schema=SCHEMA).row(0, named=True)
         print(f"cycle in {cycle_s:.0f}s: {record}")
-        assert record["cycle"] == 1 and record["days_captured"] == DAYS
+        assert record["cycle"] == 1 and record["days_captured"] == len(captured)
         assert record["traces_captured"] > 0 and record["judgments_run"] > 0 and record["pairs_generated"] > 0
         assert record["models_trained"] == 2 and record["models_promoted"] >= 1
         assert record["models_promoted"] + record["models_rejected"] == record["models_trained"]

@@ -27,9 +27,9 @@ def cycle_open(instance: dg.DagsterInstance, lake: Lake, threshold: int) -> tupl
     running = instance.get_run_records(dg.RunsFilter(statuses=IN_FLIGHT), limit=1)
     if running:
         return None, f"the cycle is still turning: run {running[0].dagster_run.run_id} ({running[0].dagster_run.job_name}) is in flight"
-    backfills = instance.get_backfills(filters=dg.BulkActionsFilter(statuses=[dg.BulkActionStatus.REQUESTED]), limit=1)
-    if backfills:
-        return None, f"the cycle is still turning: backfill {backfills[0].backfill_id} is in flight"
+    active = [b for b in instance.get_backfills(limit=20) if b.status.value == "REQUESTED"]
+    if active:
+        return None, f"the cycle is still turning: backfill {active[0].backfill_id} is in flight"
     pairs_record = latest(instance, "preference_pairs")
     if pairs_record is None or pairs_record.storage_id < capture.storage_id:
         return None, "the preference pairs have not been rebuilt since the last capture"
