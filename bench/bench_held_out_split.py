@@ -26,15 +26,18 @@ import polars as pl
 
 from learning_pipeline.lake import Lake
 from learning_pipeline.preferences.split import content_overlap, held_out_pairs, training_pairs
+from learning_pipeline.training.baselines import BAG_OF_WORDS, LONGER_SIDE, TRAINING_LOOKUP, baseline_scores
 
 OVERLAP_BAR = 0.05
 HELD_OUT_BAR = 50
 END = "2026-01-31"
 
 
-def _cli(*args: str, env: dict) -> None:
-    subprocess.run([sys.executable, "-m", "learning_pipeline.cli", *args], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+def _cli(*args: str, env: dict, ok: tuple[int, ...] = (0,)) -> None:
+    done = subprocess.run([sys.executable, "-m", "learning_pipeline.cli", *args], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if done.returncode not in ok:
+        raise RuntimeError(f"learning-pipeline {args[0]} exited {done.returncode}")
 
 
 def build_home(builds: int, seed: int, days: int, root: Path) -> Path:
@@ -42,9 +45,18 @@ def build_home(builds: int, seed: int, days: int, root: Path) -> Path:
     traces = root / "traces.jsonl.gz"
     _cli("simulate", "--builds", str(builds), "--seed", str(seed), "--days", str(days), "--end-date", END,
          "--out", str(traces), env=env)
-    _cli("ingest", str(traces), "--quiet", env=env)
-    _cli("run", "--quiet", env=env)
+    # The simulator plants bad lines on purpose: ingest rejects them and exits 1.
+    _cli("ingest", str(traces), "--quiet", env=env, ok=(0, 1))
+    # Only what the pairs are made from (capture, judgments, comparisons): no training.
+    _cli("run", "--select", "*preference_pairs", "--quiet", env=env)
     return root / "home"
+
+
+def _baselines(train: pl.DataFrame, held: pl.DataFrame) -> dict[str, float]:
+    """The trivial baselines of training/baselines.py, fitted on this domain's training pairs."""
+    if held.height == 0:
+        return {}
+    return {name: sum(s) / len(s) for name, s in baseline_scores(train, held).items()}
 
 
 def report(home: Path, share: float | None) -> int:
@@ -63,7 +75,8 @@ def report(home: Path, share: float | None) -> int:
     held, train = held_out_pairs(pairs), training_pairs(pairs)
     overlapping = content_overlap(held, train)
     print(f"held-out share of builds {rules.held_out_share}")
-    print(f"{'domain':<13} {'held_out':>8} {'train':>6} {'straddling':>10} {'overlap':>8}  overlap/bar  held_out/bar")
+    print(f"{'domain':<13} {'held_out':>8} {'train':>6} {'straddling':>10} {'overlap':>8}  overlap/bar  held_out/bar"
+          f"  {'longer':>6} {'lookup':>6} {'bow':>6}")
     worst = 0.0
     for domain in sorted(set(pairs.get_column("domain"))):
         h = held.filter(pl.col("domain") == domain).height
@@ -72,7 +85,9 @@ def report(home: Path, share: float | None) -> int:
         overlap_share = o / h if h else 0.0
         worst = max(worst, overlap_share)
         straddling = batch.straddling.get(domain, 0)
-        print(f"{domain:<13} {h:>8} {t:>6} {straddling:>10} {overlap_share:>8.3f}  {overlap_share / OVERLAP_BAR:>11.2f}  {h / HELD_OUT_BAR:>12.2f}")
+        scores = _baselines(train.filter(pl.col("domain") == domain), held.filter(pl.col("domain") == domain))
+        print(f"{domain:<13} {h:>8} {t:>6} {straddling:>10} {overlap_share:>8.3f}  {overlap_share / OVERLAP_BAR:>11.2f}  {h / HELD_OUT_BAR:>12.2f}"
+              + "".join(f"  {scores.get(name, float('nan')):>6.3f}" for name in (LONGER_SIDE, TRAINING_LOOKUP, BAG_OF_WORDS)))
     flagged = pairs.filter(pl.col("split") == "flagged").height
     print(f"flagged (prompt injection, never trained): {flagged}")
     print(f"worst overlap share {worst:.3f} (bar {OVERLAP_BAR}); ratio {worst / OVERLAP_BAR:.2f}")

@@ -111,7 +111,8 @@ def pairs_from(lines: list[dict], truth: dict) -> list[dict]:
     for members in designs_by_soul.values():
         members.sort(key=lambda d: -design_truth[d["choiceId"]]["true_scores"]["overall"])
         half = len(members) // 2
-        for good, bad in zip(members[:half], reversed(members[len(members) - half:])):
+        best, worst = members[:half], members[len(members) - half:][::-1]
+        for good, bad in [(best[k], worst[k]) for k in range(half)] + [(best[k], worst[k + 1]) for k in range(half - 1)]:
             out.append(dict(domain="design", build=good["buildId"], chosen=design_text(good), rejected=design_text(bad)))
     return out
 
@@ -159,6 +160,19 @@ def bow_logistic(train: list[dict], test: list[dict]) -> float:
     return float(np.mean(model.decision_function(test_diff) > 0))
 
 
+def pipeline_bow(train: list[dict], test: list[dict]) -> float:
+    """The bag-of-words baseline the evaluation reports (training/baselines.py), on these pairs."""
+    import polars as pl
+
+    from learning_pipeline.training.baselines import bag_of_words
+
+    def frame(pairs: list[dict]) -> pl.DataFrame:
+        return pl.DataFrame({"chosen": [p["chosen"] for p in pairs], "rejected": [p["rejected"] for p in pairs]})
+
+    scores = bag_of_words(frame(train), frame(test))
+    return float(np.mean(scores)) if scores else float("nan")
+
+
 def oracle(test: list[dict], quality: dict[str, str]) -> float:
     """Pick the side whose hidden quality is good: the most any learner can reach on these labels."""
     rank = {"good": 1, "bad": 0}
@@ -196,6 +210,7 @@ def measure(builds: int, days: int, seed: int) -> dict[str, dict]:
             row["length_baseline"] = round(length_baseline(unseen), 3)
             row["best_token_baseline"] = round(single_token_baseline(train, unseen), 3)
             row["bow_logistic"] = round(bow_logistic(train, unseen), 3)
+            row["bow_baseline"] = round(pipeline_bow(train, unseen), 3)
             if domain == "architecture":
                 row["oracle_hidden_quality"] = round(oracle(unseen, quality), 3)
         report[domain] = row

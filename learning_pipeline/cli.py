@@ -598,6 +598,19 @@ Open it all over the same data with:  make ui   (Ctrl-C stops both servers)
   dashboard       http://127.0.0.1:8000/dashboard"""
 
 
+def cmd_metrics(args) -> int:
+    from learning_pipeline.metrics.report import improvement_report, metrics_report
+    from learning_pipeline.metrics.text import improvement_text, metrics_text
+
+    # the same service functions as GET /metrics and GET /metrics/improvement
+    report = (improvement_report if args.improvement else metrics_report)(_settings())
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print((improvement_text if args.improvement else metrics_text)(report))
+    return 0
+
+
 def cmd_serve(args) -> int:
     from learning_pipeline.api.server import serve
 
@@ -698,6 +711,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("metrics", help="the learning KPIs per week with intervals (GET /metrics), or baseline vs latest week")
+    p.add_argument("--improvement", action="store_true", help="baseline week against latest week (GET /metrics/improvement)")
+    p.add_argument("--json", action="store_true", help="the API's JSON answer instead of a table")
+    p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser("status", help="counts per table, quarantine, redactions, the registry, promoted models, last runs")
     p.add_argument("--json", action="store_true")

@@ -268,6 +268,12 @@ class LandingZone:
     def _has_index(self) -> bool:
         return (self.root / INDEX_FILE).exists()
 
+    def ensure_index(self) -> None:
+        """Create the index with its tables now (a reader that opens it read-only, as the API's
+        journal does, must never find the file without its tables)."""
+        with self._index(write=True):
+            pass
+
     def has_record(self, kind: str, record_id: str) -> bool:
         """Whether a valid copy of this record was landed (the API's duplicate answer)."""
         if not self._has_index():

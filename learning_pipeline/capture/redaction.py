@@ -61,23 +61,25 @@ RULES_VERSION = hashlib.sha256(
 # --- decoded text ---------------------------------------------------------------------------
 
 _KEYWORDS = tuple(sorted({k for rule in RULES for k in rule.keywords}))
+_NEEDS = tuple(sorted({n for rule in RULES for n in rule.needs}))
+_NEEDS_LOWER = tuple(sorted({n for rule in RULES for n in rule.needs_lower}))
 
 
 class _Scope(NamedTuple):
     """Which rules may fire in the strings of one line: the rule groups whose anchors the raw
     line matched, and the gitleaks keywords it contains (a decoded string cannot contain a
-    keyword its line lacks, unless the line escapes a character, and then it is all of them)."""
+    keyword its line lacks, unless the line escapes a character, and then it is all of them).
+    `needs` / `needs_lower`: the rules' required literals that may occur (all of them unless
+    narrowed, as `redact_obj` does for the strings of one object)."""
 
     groups: frozenset[str]
     keywords: tuple[str, ...]
+    needs: tuple[str, ...] = _NEEDS
+    needs_lower: tuple[str, ...] = _NEEDS_LOWER
 
 
 _KEYWORD_GROUPS = frozenset(rule.group for rule in RULES if rule.keywords)
 _ALL = _Scope(frozenset(rule.group for rule in RULES), _KEYWORDS)
-
-
-_NEEDS = tuple(sorted({n for rule in RULES for n in rule.needs}))
-_NEEDS_LOWER = tuple(sorted({n for rule in RULES for n in rule.needs_lower}))
 
 
 @lru_cache(maxsize=4096)
@@ -99,8 +101,8 @@ def _apply_rules(text: str, counts: Counter[str], scope: _Scope) -> str:
     lowered = text.lower()
     groups = scope.groups
     keywords = frozenset(k for k in scope.keywords if k in lowered) if groups & _KEYWORD_GROUPS else frozenset()
-    needs = frozenset(n for n in _NEEDS if n in text)
-    needs_lower = frozenset(n for n in _NEEDS_LOWER if n in lowered)
+    needs = frozenset(n for n in scope.needs if n in text)
+    needs_lower = frozenset(n for n in scope.needs_lower if n in lowered)
     for rule in _rules_for(groups, keywords, needs, needs_lower):
         if rule.gate is not None and not rule.gate.search(lowered if rule.gate_lowercase else text):
             continue
@@ -165,27 +167,126 @@ def _redact_member(key: str, value: str, counts: Counter[str], scope: _Scope = _
     return redacted
 
 
+def _string_values(value: object, out: list[str], named: list[str] | None = None) -> list[str]:
+    """Every string value in `value` (keys are not redacted); the keys of string members
+    whose key names a secret go to `named`."""
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if named is not None and isinstance(item, str) and isinstance(key, str) and named_values.name_kind(key):
+                named.append(key)
+            _string_values(item, out, named)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _string_values(item, out, named)
+    return out
+
+
+def _copy(value: object) -> object:
+    """The copy redact_obj returns when nothing changes (a new container, as when it redacts)."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy(item) for item in value)
+    return value
+
+
+def _none_can_fire(texts: list[str], scope: _Scope) -> bool:
+    """True when no rule that any of `texts` could run matches anywhere in them. Each text's
+    rules are among those of the object's literals (_rules_for only grows with them); a rule
+    whose pattern finds nothing changes nothing, so then redaction is the identity. A text
+    with a data URI is redacted in pieces, which a search of the whole text does not stand for."""
+    if any("base64," in text for text in texts):
+        return False
+    rules = _rules_for(scope.groups, frozenset(scope.keywords), frozenset(scope.needs), frozenset(scope.needs_lower))
+    return not any(rule.pattern.search(text) for rule in rules for text in texts)
+
+
+class _LiteralFinder:
+    """Which of a set of literals occur in a text, in one regex scan instead of a substring
+    search per literal. The literals form a trie-shaped regex inside a lookahead, so it
+    matches at every position where a literal starts and, being greedy, takes the longest
+    there; every literal that starts at that position is a prefix of that longest one."""
+
+    def __init__(self, literals: tuple[str, ...]):
+        trie: dict = {}
+        for literal in literals:
+            node = trie
+            for char in literal:
+                node = node.setdefault(char, {})
+            node[""] = {}
+
+        def pattern(node: dict) -> str:
+            branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+            if not branches:
+                return ""
+            body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+            return f"(?:{body})?" if "" in node else body
+
+        self._regex = re.compile("(?=(" + pattern(trie) + "))", re.S)
+        self._prefixes = {longest: frozenset(p for p in literals if longest.startswith(p)) for longest in literals}
+
+    def found(self, text: str) -> frozenset[str]:
+        return frozenset().union(*(self._prefixes[m] for m in set(self._regex.findall(text))))
+
+
+_CASED_LITERALS = _LiteralFinder(_NEEDS)
+_LOWER_LITERALS = _LiteralFinder(tuple(sorted(set(_KEYWORDS) | set(_NEEDS_LOWER))))
+assert not any("\0" in k for k in (*_KEYWORDS, *_NEEDS, *_NEEDS_LOWER))
+
+
+def _scope_of(texts: list[str]) -> _Scope:
+    """The literals (keywords, needs) that occur in any of `texts`: each text's own are among
+    them, so the rules chosen for a text are the same as with the full scope. Searched once in
+    the joined texts ("\0" is in no literal, so none is found across two texts) instead of
+    ~270 substring searches per string."""
+    joined = "\0".join(texts)
+    # str.lower works per character, so the lowered join is the join of the lowered texts
+    lowered, cased = _LOWER_LITERALS.found(joined.lower()), _CASED_LITERALS.found(joined)
+    return _Scope(
+        _ALL.groups,
+        tuple(k for k in _KEYWORDS if k in lowered),
+        tuple(n for n in _NEEDS if n in cased),
+        tuple(n for n in _NEEDS_LOWER if n in lowered),
+    )
+
+
 def redact_obj(obj: object) -> tuple[object, Counter[str]]:
     """A redacted copy of a JSON-like value. Dict keys are left as they are, but a string
     value under a key that names a secret (`password`, `apiKey`, `DB_PASSWORD`) is replaced
     whole when it is a plausible secret."""
-    counts: Counter[str] = Counter()
 
-    def walk(value: object) -> object:
-        if isinstance(value, str):
-            redacted, found = redact_text(value)
-            counts.update(found)
-            return redacted
-        if isinstance(value, dict):
-            return {
-                key: _redact_member(key, item, counts) if isinstance(item, str) and isinstance(key, str) else walk(item)
-                for key, item in value.items()
-            }
-        if isinstance(value, (list, tuple)):
-            return type(value)(walk(item) for item in value)
-        return value
+    def redact(scope: _Scope) -> tuple[object, Counter[str]]:
+        counts: Counter[str] = Counter()
 
-    return walk(obj), counts
+        def walk(value: object) -> object:
+            if isinstance(value, str):
+                redacted, found = _redact_text(value, scope)
+                counts.update(found)
+                return redacted
+            if isinstance(value, dict):
+                return {
+                    key: _redact_member(key, item, counts, scope) if isinstance(item, str) and isinstance(key, str) else walk(item)
+                    for key, item in value.items()
+                }
+            if isinstance(value, (list, tuple)):
+                return type(value)(walk(item) for item in value)
+            return value
+
+        return walk(obj), counts
+
+    # Most objects hold no secret: they are checked with the literals that occur in them
+    # (exact: see _scope_of), and when no rule those allow matches and no member is named like
+    # a secret, nothing is walked. One that held a secret is redacted again with the full
+    # scope, since a marker put in by the first pass may bring a literal a later pass looks for.
+    named: list[str] = []
+    texts = _string_values(obj, [], named)
+    scope = _scope_of(texts)
+    if not named and _none_can_fire(texts, scope):
+        return _copy(obj), Counter()
+    redacted, counts = redact(scope)
+    return redact(_ALL) if counts else (redacted, counts)
 
 
 # --- raw JSON lines -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -24,7 +25,8 @@ from learning_pipeline.judging.verdicts import JudgeItem, Judgment, PairwiseResu
 # version, so editing a rule marks exactly the partitions that judge type judged as stale.
 # Nothing to bump by hand, nothing to forget.
 RULE_MODULES: dict[str, tuple[str, ...]] = {
-    "code_quality": ("heuristics", "heuristics_scoring", "heuristics_code", "heuristics_code_source"),
+    "code_quality": ("heuristics", "heuristics_scoring", "heuristics_code", "heuristics_code_source",
+                     "heuristics_code_logic"),
     "design_quality": ("heuristics", "heuristics_scoring", "heuristics_design", "heuristics_slop"),
     "anti_slop": ("heuristics", "heuristics_scoring", "heuristics_slop", "heuristics_design"),
     "success_predictor": ("heuristics", "heuristics_scoring", "heuristics_success"),
@@ -42,6 +44,11 @@ def rule_source_hash(judge_type: str) -> str:
 # Two verdicts closer than this are a tie: rule scores move in steps of a few points, and a
 # pair that differs by less than one minor finding is not a preference worth training on.
 TIE_MARGIN = 2.0
+# The gap a pairwise verdict counts with when one side's serious problems strictly contain the
+# other's (confidence 0.5 + gap / 40): rule scores saturate as problems pile up, a reviewer's
+# certainty that one more critical bug is worse does not.
+DOMINANCE_GAP = 12.0
+_DIGITS = re.compile(r"\d+")
 _FILE_IN_PROMPT = re.compile(r"[\w./@-]+\.(?:tsx|jsx|ts|js|mjs|cjs|css|scss|py|vue|svelte|html)\b")
 
 
@@ -110,6 +117,9 @@ class HeuristicJudge:
 
     @staticmethod
     def _prefer(first: Verdict, second: Verdict) -> str:
+        dominated = _dominated(first, second)
+        if dominated is not None:
+            return dominated
         if abs(first.overall - second.overall) < TIE_MARGIN:
             return "tie"
         return "first" if first.overall > second.overall else "second"
@@ -125,6 +135,10 @@ class HeuristicJudge:
             backward = {"first": "B", "second": "A", "tie": "tie"}[self._prefer(verdict_b, verdict_a)]
             consistent = forward == backward
             gap = abs(verdict_a.overall - verdict_b.overall)
+            if _dominated(verdict_a, verdict_b) is not None:
+                # one side has every serious problem the other has, and more: a reviewer is sure
+                # even where the scores have saturated
+                gap = max(gap, DOMINANCE_GAP)
             results.append(PairwiseResult(
                 winner=forward if consistent else "tie",
                 position_consistent=consistent,
@@ -136,6 +150,23 @@ class HeuristicJudge:
             ))
         rate = sum(r.position_consistent for r in results) / len(results) if results else 1.0
         return results, rate
+
+
+def _serious(verdict: Verdict) -> Counter:
+    return Counter((i.severity, _DIGITS.sub("#", i.description)) for i in verdict.issues if i.severity != "minor")
+
+
+def _dominated(first: Verdict, second: Verdict) -> str | None:
+    """"second" when the first version has every critical/major problem of the second and more
+    (so the second is better), "first" the other way round; None when neither dominates."""
+    a, b = _serious(first), _serious(second)
+    if a == b:
+        return None
+    if not (b - a):
+        return "second"
+    if not (a - b):
+        return "first"
+    return None
 
 
 def _kind_of(judge_type: str) -> str:

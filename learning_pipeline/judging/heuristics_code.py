@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from learning_pipeline.judging.heuristics_code_logic import logic_rules
 from learning_pipeline.judging.heuristics_code_source import (
     TYPED, SourceText, control_depth, function_spans, imported_names, language_of, split_source,
 )
@@ -322,6 +323,7 @@ def code_evidence(code: str, language: str) -> tuple[Evidence, SourceText]:
     src = split_source(code, language)
     ev = Evidence()
     _common_rules(src, ev)
+    logic_rules(src, ev)
     if src.family == "css":
         _css_rules(src, ev)
     else:

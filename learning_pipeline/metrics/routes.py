@@ -29,4 +29,6 @@ async def metrics_improvement(request: Request) -> dict:
 @page_router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard(request: Request) -> HTMLResponse:
     """The learning dashboard: charts rendered on the server, no script, no external request."""
-    return HTMLResponse(await run_in_threadpool(render_dashboard, request.app.state.settings))
+    # no-store: with a token, this is a signed-in page; no-referrer: nothing about it leaves with a click
+    return HTMLResponse(await run_in_threadpool(render_dashboard, request.app.state.settings),
+                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})

@@ -58,7 +58,9 @@ class CodeArtifactSteps:
             generator = CODE_GENERATORS[lang]
             versions, trajectory = [], []
             for v, (q, trig, ts) in enumerate(zip(qualities, triggers, times), start=1):
-                version = {"version": v, "code": generator(defects(latents, q), names, salt), "timestamp": iso(ts, alt),
+                # Each version is written anew: the same file, names and defects-by-quality, but
+                # its neutral style choices (code_blocks.style_bit) drawn again, as a rewrite does.
+                version = {"version": v, "code": generator(defects(latents, q), names, salt * 8 + v), "timestamp": iso(ts, alt),
                            "trigger": trig}
                 agent = ("build-agent-1", "build-agent-2", "build-agent-3", "verification-swarm",
                          "error-escalation")[int(rng.random() * 5)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from learning_pipeline.simulation.catalog_errors import DIFF_CONTEXT, DIFF_CONTEXT_CHARS, ERROR_TYPES, LEADS
+from learning_pipeline.simulation.catalog_errors import ATTEMPT_CHARS, DIFF_CONTEXT, ERROR_TYPES, LEADS
 from learning_pipeline.simulation.catalog_practice import MODELS_BY_LEVEL
 from learning_pipeline.simulation.sampling import clip, poisson
 from learning_pipeline.simulation.vocabulary import ALT_DATE_SHARE
@@ -33,12 +33,14 @@ class ErrorRecoverySteps:
             unresolved += not fixed
         return attempts, unresolved
 
-    def _with_context(self, diff: str, path: str) -> str:
-        """Unchanged lines before and after the change, up to a common size."""
+    def _with_context(self, diff: str, path: str, size: int) -> str:
+        """Unchanged lines before and after the change, until the whole attempt (`size` so far)
+        reaches a length drawn the same way for right and wrong fixes."""
         pool = DIFF_CONTEXT["py" if path.endswith(".py") else "ts"]
         before, after = [], []
-        size = len(diff)
-        while size < DIFF_CONTEXT_CHARS:
+        size += len(diff)
+        target = self.rng.uniform(*ATTEMPT_CHARS)
+        while size < target:
             line = " " + pool[int(self.rng.random() * len(pool))]
             (before if self.rng.random() < 0.5 else after).append(line)
             size += len(line) + 1
@@ -88,7 +90,7 @@ class ErrorRecoverySteps:
             # a right fix and a wrong one differ in what they do, not in their form.
             lead = LEADS[int(rng.random() * len(LEADS))].format(file=Path(path).name, entity=self.entity.lower(),
                                                               level=level)
-            diff = self._with_context(diff, path)
+            diff = self._with_context(diff, path, len(lead) + len(description) + 1 + len(hunk))
             step["fixApplied"] = f"{lead}{description}\n{hunk}{diff}"
             step["result"] = result
             step["timeTakenMs"] = taken

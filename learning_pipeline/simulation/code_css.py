@@ -1,41 +1,27 @@
-"""The .css file generator: one template whose defects switch on as quality falls."""
+"""The .css file generator: a panel's styles whose defects (see code_blocks) switch on as quality falls."""
 
 from __future__ import annotations
 
+from learning_pipeline.simulation import code_blocks as b
 from learning_pipeline.simulation.code_text import fill_names
 
 
 def code_css(d: list[bool], names: dict[str, str], salt: int) -> str:
-    out: list[str] = []
-    if d[6]:
-        out.append("/* TODO: clean up overrides */")
-    if not d[0]:
-        out += [":root {", "  --space-1: 0.25rem;", "  --space-2: 0.5rem;", "  --space-4: 1rem;",
-                "  --radius-card: 0.75rem;", "  --color-surface: var(--palette-surface);",
-                "  --ease-standard: cubic-bezier(0.2, 0, 0, 1);", "}", ""]
-    if d[10]:
-        out += [".$e-panel {", f"  padding: {13 + salt % 7}px {17 + salt % 5}px;", "  margin-top: 37px;",
-                "  width: 1184px;", "  z-index: 9999;", "}"]
-    else:
-        out += [".$e-panel {", "  padding: var(--space-4);", "  border-radius: var(--radius-card);",
-                "  background: var(--color-surface);", "  container-type: inline-size;", "}"]
-    if d[1]:
-        out += [".$e-panel .title {", "  color: #333 !important;", "  font-size: 19px !important;", "}"]
-    if d[2]:
-        out += [".$e-panel button {", "  background: #6366f1 !important;", "}"]
-    if d[9]:
-        for i in range(8):
-            out += [f".$e-item-{i} {{ margin-left: {i * 3 + salt % 4}px; top: {i * 7}px; }}"]
-    if d[8]:
-        out += [".app .main .content .panel .list .item .title span { font-weight: 700; }"]
-    if not d[1]:
-        out += ["", "@container (min-width: $BREAKrem) {", "  .$e-panel { display: grid; grid-template-columns: 2fr 1fr; }",
-                "}"]
-    if d[3]:
-        out += [".$e-panel * { transition: all 0.5s; }"]
-    else:
-        out += ["", ".$e-panel button {", "  transition: transform $MSms var(--ease-standard);", "}",
-                "", "@media (prefers-reduced-motion: reduce) {", "  .$e-panel button { transition: none; }", "}"]
-    if d[7]:
-        out.append("/* TODO: dark mode */")
-    return fill_names("\n".join(out), names) + "\n"
+    def s(block: str) -> int:
+        return b.style_bit(salt, block)
+
+    head = [":root {", "  --space-2: 0.5rem;", "  --space-4: 1rem;", "  --radius-card: 0.75rem;",
+            "  --color-surface: var(--palette-surface);", "  --accent: var(--palette-accent);",
+            "  --on-accent: var(--palette-on-accent);", "  --ease-standard: cubic-bezier(0.2, 0, 0, 1);", "}"]
+    chunks = [
+        [".$e-panel {", "  padding: var(--space-4);", "  border-radius: var(--radius-card);",
+         "  background: var(--color-surface);", "}"],
+        b.contrast(s("contrast"), d[2], ".$e-panel .primary"),
+        b.responsive(s("layout"), d[0]),
+        b.reduced_motion(s("motion"), d[3]),
+        b.contrast(s("badge"), d[8], ".$e-panel .badge"),
+        b.responsive(s("grid"), d[9], ".$e-grid"),
+        b.reduced_motion(s("card"), d[4], ".$e-card"),
+        b.contrast(s("tag"), d[5], ".$e-panel .tag"),
+    ]
+    return fill_names("\n".join(b.arrange(salt, head, chunks)), names) + "\n"

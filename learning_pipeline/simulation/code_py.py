@@ -1,57 +1,45 @@
-"""The .py file generator: one template whose defects switch on as quality falls."""
+"""The .py file generator: a sync worker whose defects (see code_blocks) switch on as quality falls."""
 
 from __future__ import annotations
 
+from learning_pipeline.simulation import code_blocks as b
 from learning_pipeline.simulation.code_text import fill_names
 
 
 def code_py(d: list[bool], names: dict[str, str], salt: int) -> str:
-    out: list[str] = []
-    if d[6]:
-        out.append("# TODO: pagination")
-    if d[0]:
-        out += ["import requests", "", "",
-                "def get_data(x):"]
-        if d[3]:
-            out.append('    print("getting data", x)')
-        if d[2]:
-            out += ["    try:",
-                    '        r = requests.get("http://localhost:8000/$es?limit=$BULK")',
-                    "        data = r.json()",
-                    "    except:",
-                    "        pass",
-                    '    return data["items"]']
-        else:
-            out += ['    r = requests.get("http://localhost:8000/$es?limit=$BULK")', '    return r.json()["items"]']
-    else:
-        out += ["from __future__ import annotations", "", "import logging",
-                "from dataclasses import dataclass", "", "import httpx", "",
-                "log = logging.getLogger(__name__)", "PAGE_SIZE = $MAXPAGE", "REQUEST_TIMEOUT_S = $TIMEOUT", "", "",
-                "@dataclass(frozen=True)", "class $ERecord:", "    id: str", "    name: str", "    updated_at: str",
-                "", "",
-                "def fetch_$es(client: httpx.Client, *, limit: int = PAGE_SIZE) -> list[$ERecord]:",
-                '    response = client.get("/$es", params={"limit": limit}, timeout=REQUEST_TIMEOUT_S)',
-                "    response.raise_for_status()",
-                '    return [$ERecord(**row) for row in response.json()["items"]]']
-    if d[9]:
-        out += ["", "", "def transform(rows):", "    out = []", "    for r in rows:"]
-        for i, fld in enumerate(("id", "name", "status", "price", "owner", "created", "tags", "score", "region")):
-            out.append(f"        r['{fld}'] = r.get('{fld}') or {(salt * (i + 2)) % 83}")
-        out += ["        out.append(r)", "    return out"]
-    if d[8]:
-        out += ["", "", "def flag(r):", "    if r:", "        if r.get('status'):",
-                "            if r['status'] == 'active':", "                if r.get('price', 0) > 99.99:",
-                "                    return True", "    return False"]
-    if d[11]:
-        out += ["", "", "from typing import Any", "", "", "def merge(a: Any, b: Any) -> Any:",
-                "    return {**a, **b}"]
-    elif not d[0]:
-        out += ["", "", "def sync_$es(client: httpx.Client) -> int:",
-                "    records = fetch_$es(client)",
-                '    log.info("synced %d $es", len(records))',
-                "    return len(records)"]
-    if d[4]:
-        out.append('print("done")')
-    if d[7]:
-        out.append("# TODO: retry on 5xx")
-    return fill_names("\n".join(out), names) + "\n"
+    def s(block: str) -> int:
+        return b.style_bit(salt, block)
+
+    head = ["from __future__ import annotations", "", "import logging", "import sqlite3",
+            "from dataclasses import dataclass", "", "import httpx", "",
+            "log = logging.getLogger(__name__)", "MAX_PAGE_SIZE = $MAXPAGE", "MAX_ATTEMPTS = $RETRIES",
+            "REQUEST_TIMEOUT_S = $TIMEOUT", "", "",
+            "@dataclass(frozen=True)", "class $ERecord:", "    id: str", "    name: str", "    quantity: int",
+            "    updated_at: str", "", "",
+            "class $EError(RuntimeError):", '    """The $es API answered with an error status."""']
+    chunks = [
+        ["def fetch_$es(client: httpx.Client, *, limit: int) -> list[dict]:",
+         f"    limit = {b.clamp(s('clamp'), d[0], 'limit', '1', 'MAX_PAGE_SIZE')}",
+         "    attempt = 0",
+         f"    while {b.bound_check(s('retry'), d[3], 'attempt', 'MAX_ATTEMPTS')}:",
+         "        attempt += 1",
+         "        try:",
+         '            response = client.get("/$es", params={"limit": limit}, timeout=REQUEST_TIMEOUT_S)',
+         "        except httpx.TransportError:",
+         '            log.warning("attempt %d of %d failed", attempt, MAX_ATTEMPTS)',
+         "            continue",
+         *["    " + line for line in b.inverted(s("ok"), d[2], "py")],
+         '    raise $EError("no attempt left")'],
+        ["def is_last_page(page: list[dict], limit: int) -> bool:",
+         f"    return {b.bound_check(s('last'), d[5], 'len(page)', 'limit')}"],
+        b.comparator(s("sort"), d[8], "py"),
+        b.guard(s("guard"), d[9], "py"),
+        ["def store_$es(conn: sqlite3.Connection, records: list[$ERecord]) -> int:",
+         "    cursor = conn.cursor()",
+         "    for record in records:",
+         *["    " + line for line in b.insert_params(s("insert"), d[6], "py")],
+         "    conn.commit()",
+         '    log.info("stored %d $es", len(records))',
+         "    return len(records)"],
+    ]
+    return fill_names("\n".join(b.arrange(salt, head, chunks, gap=2)), names) + "\n"

@@ -166,3 +166,70 @@ def test_no_token_refuses_non_loopback():
     out = subprocess.run([sys.executable, "-m", "learning_pipeline.cli", "serve", "--host", "0.0.0.0", "--port", str(free_port())],
                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}, capture_output=True, text=True, cwd=REPO, timeout=300)
     assert out.returncode != 0 and "LEARNING_API_TOKEN" in out.stderr
+
+
+def _validator(openapi: dict, method: str, path: str, status: int):
+    import jsonschema_rs  # schemathesis's validator
+
+    responses = openapi["paths"][f"/api/learning{path}"][method]["responses"]
+    schema = responses[str(status)]["content"]["application/json"]["schema"]
+    return jsonschema_rs.Draft202012Validator({**schema, "components": openapi["components"]})
+
+
+def test_answers_have_the_shapes_the_schema_documents(api):
+    """Real answers against the OpenAPI schema's documented shapes (WIRE_FORMAT.md), errors included."""
+    openapi = httpx.get(f"http://127.0.0.1:{api.port}/openapi.json", headers=api.headers).json()
+    guidance = {"buildId": "b-shape", "appSoul": "utility_clarity", "phase": "build", "error": None, "traces": []}
+    calls = [
+        ("post", "/traces/decision", decision("shape-1"), 201),
+        ("post", "/traces/decision", decision("shape-1"), 200),
+        ("post", "/traces/decision", {**decision("shape-2"), "phase": "dreaming"}, 422),
+        ("post", "/strategies/code_generation/recommend", {"context": {"phase": "build"}}, 200),
+        ("post", "/strategies/nowhere/recommend", {}, 404),
+        ("get", "/patterns/search?q=TypeError", None, 200),
+        ("post", "/predict/success", {"buildId": "b-shape", "traces": []}, 409),
+        ("post", "/guidance", guidance, 200),
+        ("get", "/models", None, 200),
+        ("get", "/models/builder-coder/status", None, 200),
+        ("post", "/models/builder-coder/train", None, 202),
+        ("post", "/patterns/extract", None, 202),
+        ("get", "/patterns/search?q=x&k=0", None, 422),
+    ]
+    with api.client() as c:
+        for method, path, body, status in calls:
+            r = c.request(method.upper(), path, json=body)
+            assert r.status_code == status, (path, r.status_code, r.text[:300])
+            route = path.split("?")[0].replace("/code_generation/", "/{domain}/").replace("/nowhere/", "/{domain}/")
+            route = route.replace("/builder-coder/", "/{name}/")
+            documented = status if str(status) in openapi["paths"][f"/api/learning{route}"][method]["responses"] else 422
+            errors = list(_validator(openapi, method, route, documented).iter_errors(r.json()))
+            assert not errors, (path, status, [str(e) for e in errors][:3])
+        answer = c.post("/guidance", json=guidance).json()
+        assert set(answer) >= {"strategies", "patterns", "success"} and answer["success"] is None  # no predictor yet
+        assert "code_generation" in answer["strategies"]
+    # the errors named in the schema are the errors the API sends, not FastAPI's default body
+    assert "HTTPValidationError" not in json.dumps(openapi)
+
+
+def test_reads_never_wait_on_a_runs_locks(api):
+    """A training run holds its model's lock and the registry's write lock: every read answers
+    meanwhile (a read that waited on either would hang until the client's timeout)."""
+    import fcntl
+
+    from learning_pipeline.lake import Lake
+    from learning_pipeline.training import model_lock
+    from learning_pipeline.training.registry import VERSIONS_TABLE
+
+    model_lock.acquire(api.home, "builder-coder", "run-holding-the-lock")
+    registry_lock = Lake(api.home / "lake").table_dir(VERSIONS_TABLE) / ".builder-coder.lock"
+    registry_lock.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(registry_lock, "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            with httpx.Client(base_url=api.url, headers=api.headers, timeout=20) as c:
+                for path in ("/models", "/models/builder-coder/status", "/status", "/metrics", "/metrics/improvement",
+                             "/preference-pairs", "/judgments/b1", "/patterns", "/strategies", "/insights"):
+                    assert c.get(path).status_code == 200, path
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        model_lock.release(api.home, "builder-coder", "run-holding-the-lock")

@@ -90,6 +90,12 @@ def test_fuzz_from_the_openapi_schema_finds_no_5xx(tmp_path):
                 response = case.call(base_url=base, headers=server.headers, timeout=60)
                 if response.status_code >= 500:
                     failures.append(f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:200]}")
+                elif response.status_code >= 400 and not case.formatted_path.startswith("/dashboard"):  # pages answer HTML
+                    try:
+                        error = response.json()["error"]
+                        assert isinstance(error["message"], str) and "field" in error
+                    except (ValueError, KeyError, TypeError, AssertionError):
+                        failures.append(f"{case.method} {case.formatted_path}: {response.status_code} is not an error body: {response.text[:200]}")
 
             check()
         assert operations >= 25

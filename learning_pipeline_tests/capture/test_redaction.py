@@ -650,6 +650,43 @@ def test_json_lines_stay_valid_json_and_equal_redact_obj(doc, ensure_ascii: bool
     assert again.to_list() == [raw] and frame_again.sum_horizontal().to_list() == [0]
 
 
+@settings(max_examples=200, deadline=None)
+@given(documents)
+def test_one_scan_of_an_object_finds_exactly_the_literals_its_strings_hold(doc):
+    """redact_obj picks each string's rules from literals found once for the whole object:
+    they must be exactly those a substring search of each string finds."""
+    from learning_pipeline.capture.redaction import _KEYWORDS, _NEEDS, _NEEDS_LOWER, _scope_of, _string_values
+
+    strings = _string_values(doc, [])
+    scope = _scope_of(strings)
+    assert set(scope.keywords) == {k for k in _KEYWORDS if any(k in s.lower() for s in strings)}
+    assert set(scope.needs) == {n for n in _NEEDS if any(n in s for s in strings)}
+    assert set(scope.needs_lower) == {n for n in _NEEDS_LOWER if any(n in s.lower() for s in strings)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents)
+def test_redact_obj_equals_every_rule_on_every_string(doc):
+    """The shortcuts of redact_obj (one literal scan per object, no walk when nothing can
+    fire) give what running every rule on every string gives."""
+    from learning_pipeline.capture.redaction import _ALL, _redact_member, _redact_text
+
+    counts: Counter = Counter()
+
+    def walk(value):
+        if isinstance(value, str):
+            redacted, found = _redact_text(value, _ALL)
+            counts.update(found)
+            return redacted
+        if isinstance(value, dict):
+            return {k: _redact_member(k, v, counts, _ALL) if isinstance(v, str) and isinstance(k, str) else walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    assert redact_obj(doc) == (walk(doc), counts)
+
+
 # --- the rule sets ------------------------------------------------------------------------------
 from learning_pipeline.capture.gitleaks_rules import DUPLICATES, EXCLUDED, load_rules  # noqa: E402
 from learning_pipeline.capture.redaction import _GROUP_ANCHORS  # noqa: E402

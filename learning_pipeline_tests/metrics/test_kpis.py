@@ -1,4 +1,8 @@
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -92,3 +96,36 @@ def test_empty_lake_answers_empty_reports(tmp_path):
     report = metrics_report(s)
     assert report["totals"]["builds"] == 0 and all(k["weeks"] == [] for k in report["kpis"])
     assert improvement_report(s)["kpis"] == []
+
+
+def test_metrics_command_answers_what_the_api_answers(settings, monkeypatch, capsys):
+    """`learning-pipeline metrics` calls the same service functions as GET /metrics and GET
+    /metrics/improvement: the same JSON, or the same figures as a table."""
+    from learning_pipeline.cli import main
+
+    monkeypatch.setenv("LEARNING_HOME", str(settings.home))
+    assert main(["metrics", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    expected = metrics_report(settings)
+    assert {k: v for k, v in answer.items() if k != "generatedAt"} == {k: v for k, v in expected.items() if k != "generatedAt"}
+    assert main(["metrics", "--improvement", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == improvement_report(settings)
+
+    assert main(["metrics"]) == 0
+    table = capsys.readouterr().out
+    assert "First-attempt success rate" in table and "builds 70" in table
+    # the latest week's success rate (24 of 30) with its Wilson interval
+    wilson = stats.binomtest(24, 30).proportion_ci(0.95, method="wilson")
+    assert f"80.0% [{wilson.low * 100:.1f}%, {wilson.high * 100:.1f}%]" in table
+    assert main(["metrics", "--improvement"]) == 0
+    table = capsys.readouterr().out
+    assert f"baseline week {WEEKS[0].isoformat()}" in table and f"latest week {WEEKS[2].isoformat()}" in table
+    success = next(line for line in table.splitlines() if line.startswith("First-attempt success rate"))
+    assert "20.0% (n=30)" in success and "+60.00" in success and "improved" in success
+
+
+def test_metrics_command_on_an_empty_home(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "learning_pipeline.cli", "metrics", "--improvement"], capture_output=True, text=True,
+                         env={**os.environ, "LEARNING_HOME": str(tmp_path)}, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "needs two weeks" in out.stdout

@@ -28,7 +28,18 @@ from learning_pipeline.simulation import (
 END = dt.date(2026, 1, 31)
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 SQLITE_STYLE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
-CODE_SMELLS = re.compile(r"\bany\b|console\.log|TODO|catch\s*(?:\([^)]*\))?\s*\{\s*\}")
+# Defects live in how the code combines (see simulation/code_blocks.py), so they are counted by
+# reading the combinations: a clamp's bounds, a sort's direction, a cleanup that subscribes...
+CODE_SMELLS = re.compile(
+    r"Math\.min\(Math\.max\([^,]+, MAX_|Math\.max\(Math\.min\([^,]+, 1\)"
+    r"|function byNewest[^\n]*\n\s*return a\.|function byOldest[^\n]*\n\s*return b\."
+    r"|return \(\) => \{\n\s*[\w.]+\.(?:on|addEventListener|add)\("
+    r"|if \(!(current|previous)\)[^\n]*\n[^\n]*\b(?!\1\b)(?:current|previous)\.name"
+    r"|if \(res\.ok\) \{\n\s*throw|if \(!res\.ok\) \{\n\s*return|if \(req\.user\) \{\n\s*return res|if \(!req\.user\) \{\n\s*return next"
+    r"|attempt > MAX_|MAX_RETRIES < attempt|count < RATE_LIMIT|RATE_LIMIT > count|items\.length > |pageSize < items"
+    r"|\((name|quantity), (?!\2)\w+\) VALUES[^\n]*\n\s*\[parsed\.data\.(?!\2)"
+    r"|finally \{\n\s*(?:setLoading\(true\)|setReady\(false\))"
+)
 
 
 def _parse_date(value: str) -> dt.datetime:

@@ -3,7 +3,6 @@ commit), answered 201 once durable or 200 as a duplicate."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import hashlib
 from typing import Any, Optional
@@ -12,7 +11,8 @@ import msgspec
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
-from learning_pipeline.api.errors import ApiError, from_msgspec
+from learning_pipeline.api.errors import ApiError, error_body, from_msgspec
+from learning_pipeline.api.shapes import Stored, ok
 from learning_pipeline.capture.redaction import redact_obj
 from learning_pipeline.capture.wire import DecisionOutcome, TRACE_KINDS
 
@@ -32,10 +32,12 @@ def _decode(body: bytes) -> Any:
     return value
 
 
-async def store(request: Request, kind: str, data: dict) -> JSONResponse:
-    schema = TRACE_KINDS[kind].schema
+def prepare(kind: str, data: dict) -> tuple[str | None, bytes, str]:
+    """Validate a decoded body against its wire schema and redact it: (record id or None, the
+    journal line, the id to answer with). Raises ApiError (422) naming the field at fault."""
+    spec = TRACE_KINDS[kind]
     try:
-        record = msgspec.convert(data, schema)
+        record = msgspec.convert(data, spec.schema)
     except msgspec.ValidationError as err:
         raise from_msgspec(err) from None
     except (ValueError, TypeError) as err:  # a __post_init__ rule (e.g. strategyId or domain+strategy)
@@ -43,20 +45,29 @@ async def store(request: Request, kind: str, data: dict) -> JSONResponse:
     # Redacted here, from the decoded record, before the first byte is stored; unknown fields kept.
     redacted, _ = redact_obj(data)
     line = msgspec.json.encode({"kind": kind, "data": redacted})
-    id_field = TRACE_KINDS[kind].id_field
-    record_id = getattr(record, id_field) if id_field else None
+    record_id = getattr(record, spec.id_field) if spec.id_field else None
     answer_id = record_id or (data.get("traceId") if kind == "decision_outcome" else None) or hashlib.sha256(line).hexdigest()[:24]
-    stored = await asyncio.wrap_future(request.app.state.journal.submit(kind, record_id, line))
-    if stored:
-        return JSONResponse({"id": answer_id, "stored": True}, status_code=201)
-    return JSONResponse({"id": answer_id, "stored": False, "duplicate": True}, status_code=200)
+    return record_id, line, answer_id
+
+
+async def store_body(journal, kind: str, data: dict) -> tuple[int, dict]:
+    """(status, answer) of a capture POST: 201 once durable, 200 for a duplicate."""
+    record_id, line, answer_id = prepare(kind, data)
+    if await journal.store(kind, record_id, line):
+        return 201, {"id": answer_id, "stored": True}
+    return 200, {"id": answer_id, "stored": False, "duplicate": True}
+
+
+async def store(request: Request, kind: str, data: dict) -> JSONResponse:
+    status, answer = await store_body(request.app.state.journal, kind, data)
+    return JSONResponse(answer, status_code=status)
 
 
 def _body_schema(schema_name: str) -> dict:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}}}
 
 
-_STORED = {201: {"description": "durably stored"}, 200: {"description": "a duplicate: nothing stored"},
+_STORED = {**ok(Stored, 201, "durably stored"), **ok(Stored, 200, "a duplicate: nothing stored"),
            422: {"description": "invalid: `error.field` names the field"}}
 
 
@@ -71,10 +82,44 @@ def _route(path: str, kind: str):
                          openapi_extra=_body_schema(schema_name), summary=f"Store a {kind.replace('_', ' ')}")
 
 
-for _path, _kind in (("/traces/decision", "decision"), ("/traces/code", "code_artifact"), ("/traces/design", "design_choice"),
-                     ("/traces/error", "error_recovery"), ("/feedback/pattern-usage", "pattern_usage"),
-                     ("/feedback/strategy-outcome", "strategy_outcome"), ("/feedback/build", "build_summary")):
+CAPTURE_PATHS = {"/traces/decision": "decision", "/traces/code": "code_artifact", "/traces/design": "design_choice",
+                 "/traces/error": "error_recovery", "/feedback/pattern-usage": "pattern_usage",
+                 "/feedback/strategy-outcome": "strategy_outcome", "/feedback/build": "build_summary"}
+for _path, _kind in CAPTURE_PATHS.items():
     _route(_path, _kind)
+
+
+class CaptureFastPath:
+    """The trace and feedback POSTs above, answered without FastAPI's routing, dependency and
+    response machinery: they are the API's hot path (every step of every build), and that
+    machinery cost more CPU than validating, redacting and journaling a trace together. Same
+    functions (`prepare`, `store_body`), same answers and errors; the FastAPI routes above stay
+    what the OpenAPI schema documents (and answer when this is not installed). Pure ASGI,
+    installed inside `Guard`, so auth and the size limit have run already."""
+
+    def __init__(self, app, prefix: str):
+        self.app = app
+        self.kinds = {prefix + path: kind for path, kind in CAPTURE_PATHS.items()}
+
+    async def __call__(self, scope, receive, send):
+        kind = self.kinds.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if kind is None:
+            return await self.app(scope, receive, send)
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        try:
+            status, answer = await store_body(scope["app"].state.journal, kind, _decode(b"".join(chunks)))
+        except ApiError as err:
+            status, answer = err.status, error_body(err.message, err.field)
+        body = msgspec.json.encode(answer)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
 
 @router.post("/traces/decision/{traceId}/outcome", status_code=201, responses=_STORED,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from learning_pipeline.api.errors import ApiError
+from learning_pipeline.api.shapes import Guidance, Prediction, Recommendation, SearchAnswer, ok
 from learning_pipeline.meta.guidance import GuidanceError, build_guidance
 from learning_pipeline.meta.patterns import CATEGORIES
 from learning_pipeline.meta.service import PatternLibraryError, list_patterns, list_strategies, search_patterns
@@ -45,7 +46,7 @@ async def patterns(request: Request, category: Category | None = None) -> dict:
     return await run_in_threadpool(list_patterns, request.app.state.settings, category)
 
 
-@router.get("/patterns/search", tags=["patterns"])
+@router.get("/patterns/search", tags=["patterns"], response_model=None, responses=ok(SearchAnswer))
 async def pattern_search(request: Request, q: str = Query(min_length=1, max_length=4000, pattern=r"\S"),
                          category: Category | None = None, k: int = Query(3, ge=1, le=50),
                          appSoul: str | None = Query(None, max_length=128), errorType: str | None = Query(None, max_length=256)) -> dict:
@@ -81,7 +82,7 @@ def _recommend(request: Request, domain: str, context: dict) -> dict:
     return model.recommend(domain, context)
 
 
-@router.post("/strategies/{domain}/recommend", tags=["strategies"])
+@router.post("/strategies/{domain}/recommend", tags=["strategies"], response_model=None, responses=ok(Recommendation))
 async def recommend(request: Request, body: RecommendRequest | None = None, domain: str = Path(min_length=1, max_length=64)) -> dict:
     context = (body or RecommendRequest()).context.model_dump()
     return await run_in_threadpool(_recommend, request, domain, context)
@@ -102,7 +103,7 @@ def _predict(request: Request, traces: list[dict], build_id: str | None) -> dict
         raise ApiError(422, f"traces: {err}", "traces") from None
 
 
-@router.post("/predict/success", tags=["guidance"])
+@router.post("/predict/success", tags=["guidance"], response_model=None, responses=ok(Prediction))
 async def predict_success(request: Request, body: PredictRequest) -> dict:
     return await run_in_threadpool(_predict, request, body.traces, body.buildId)
 
@@ -139,7 +140,7 @@ def _guide(request: Request, body: dict) -> dict:
     )
 
 
-@router.post("/guidance", tags=["guidance"])
+@router.post("/guidance", tags=["guidance"], response_model=None, responses=ok(Guidance))
 async def guidance(request: Request, body: GuidanceRequest) -> dict:
     return await run_in_threadpool(_guide, request, body.model_dump())
 

@@ -1,7 +1,8 @@
 """Design pairs: choices for the same app soul with different judged scores.
 
 Within one app soul and one side of the split, the best-judged half is paired against the
-worst-judged half, strongest contrasts first. The pairing is ours to make, so it is made within
+worst-judged half, strongest contrasts first: the k-th best over the k-th worst and over the
+(k+1)-th worst. The pairing is ours to make, so it is made within
 a side: a choice whose build and text sit on different sides (its text was first seen in a
 build of the other side) is left out and counted, and every pair made is on one side whole.
 """
@@ -60,7 +61,11 @@ def pairs(designs: pl.DataFrame, judgments: pl.DataFrame, batch: PairBatch) -> N
     for (soul, side), members in sorted(groups.items()):
         members.sort(key=lambda m: (-m[1]["overall"], m[0]["choice_id"]))
         half = len(members) // 2
-        for (good, gj, good_text), (bad, bj, bad_text) in zip(members[:half], reversed(members[len(members) - half:])):
+        best, worst = members[:half], members[len(members) - half:][::-1]
+        # The k-th best over the k-th worst, and over the next weaker one after it: each choice
+        # takes part in at most two pairs per side, so no single design dominates the domain.
+        matches = [(best[k], worst[k]) for k in range(half)] + [(best[k], worst[k + 1]) for k in range(half - 1)]
+        for (good, gj, good_text), (bad, bj, bad_text) in matches:
             batch.offer(
                 domain=DOMAIN, side=side, prompt=f"Design the visual system for an app whose soul is {soul.replace('_', ' ')}.",
                 chosen=good_text, rejected=bad_text,
