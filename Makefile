@@ -27,11 +27,11 @@ browser:
 test: install browser
 	$(VENV)/bin/python -m pytest -q learning_pipeline_tests
 
+# dagster dev (webserver + daemon: the sensors, schedules and automation turn the cycle) and the
+# learning API, over the same LEARNING_HOME and the repository's instance config (written to
+# DAGSTER_HOME when missing); Ctrl-C stops both (learning_pipeline/ui.py).
 ui: install
-	# The repository's instance config (its run-queue limits) in DAGSTER_HOME, as the CLI does it.
-	$(PY) -c 'from learning_pipeline.config import LearningSettings; from learning_pipeline.runner import ensure_dagster_home; ensure_dagster_home(LearningSettings.from_env())'
-	# dagster dev in its own process group, so Ctrl-C / SIGTERM reach the webserver and daemon.
-	set -m; $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(PY) -m learning_pipeline.ui --dagster-port $(or $(DAGSTER_PORT),3000) --api-port $(or $(API_PORT),8000)
 
 bench: install
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done

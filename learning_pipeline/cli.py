@@ -274,8 +274,31 @@ def _evaluation_details(evaluation: dict) -> str:
     return text
 
 
+def close_cycle() -> None:
+    """Record the cycle that just turned (the `cycle_records` asset), as the daemon's
+    cycle_record_sensor does, and print its line."""
+    import dagster as dg
+
+    from learning_pipeline.definitions import defs
+    from learning_pipeline.runner import record_cycle
+
+    result = record_cycle(defs, dg.DagsterInstance.get())
+    if result is None:
+        return
+    event = next((e for e in result.get_asset_materialization_events()), None)
+    if event is None:
+        print("    the cycle record failed; see the run in the Dagster UI", file=sys.stderr)
+        return
+    m = {k: v.value for k, v in event.event_specific_data.materialization.metadata.items()}
+    print(f"    cycle {m['cycle']} recorded: {m['traces_captured']} traces, {m['judgments_run']} judgments, "
+          f"{m['pairs_generated']} new pairs, {m['models_trained']} trained, {m['models_promoted']} promoted, "
+          f"{m['models_rejected']} rejected")
+
+
 def cmd_train(args) -> int:
-    return 0 if train_models() else 1
+    ok = train_models()
+    close_cycle()
+    return 0 if ok else 1
 
 
 def cmd_models(args) -> int:
@@ -520,7 +543,7 @@ def cmd_demo(args) -> int:
     and trained on through the preference sensor's path, so the flywheel turns twice."""
     from learning_pipeline.capture.ingest import ingest_path
     from learning_pipeline.capture.landing import LandingZone
-    from learning_pipeline.config import EvolutionConfig
+    from learning_pipeline.config import preference_threshold_from_env
     from learning_pipeline.demo_batches import split_by_day
     from learning_pipeline.simulation import simulate
 
@@ -538,7 +561,7 @@ def cmd_demo(args) -> int:
     batches = split_by_day(out, cut, folder / "traces-earlier-days.jsonl.gz", folder / "traces-later-days.jsonl.gz")
     print(f"    delivered in two batches: days before {cut} ({batches[0].lines} lines), then from {cut} on "
           f"({batches[1].lines} lines)")
-    configured = EvolutionConfig().preference_threshold
+    configured = preference_threshold_from_env()
     threshold = demo.training_threshold or configured
     run_config = {"ops": {"training_batches": {"config": {"min_new_pairs": threshold}},
                           "shadow_adapter": {"config": {"max_steps": demo.max_training_steps}}}}
@@ -562,6 +585,7 @@ def cmd_demo(args) -> int:
         if not train_models(quiet=False, run_config=run_config, threshold=demo.training_threshold):
             print("a training run failed; see the errors above", file=sys.stderr)
             return 1
+        close_cycle()
     print("\nWhat the pipeline holds now:")
     for table, rows in sorted(report["tables"].items()):
         print(f"  {table:<28} {rows:>9,}")
@@ -571,8 +595,15 @@ def cmd_demo(args) -> int:
     print(f"  preference pairs:  {report['preference_pairs']}")
     print_meta_summary(settings)
     print_predictor_summary(settings)
-    print("\nOpen the Dagster UI (lineage, metadata, checks, reruns) over the same data with:  make ui")
+    print(OPEN_IT)
     return 0
+
+
+OPEN_IT = """
+Open it all over the same data with:  make ui   (Ctrl-C stops both servers)
+  Dagster UI      http://127.0.0.1:3000   asset graph, runs, automation; new landing files turn the cycle by themselves
+  learning API    http://127.0.0.1:8000/docs   (routes under /api/learning; Authorization: Bearer $LEARNING_API_TOKEN when set)
+  dashboard       http://127.0.0.1:8000/dashboard"""
 
 
 def cmd_metrics(args) -> int:

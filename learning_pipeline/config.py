@@ -265,6 +265,30 @@ def partition_start_from_env(home: Path | None = None) -> str:
     return (dt.date.today() - dt.timedelta(days=RECENT_DAYS - 1)).isoformat()
 
 
+def _positive_int_from_env(name: str, default: int, allow_minus_one: bool = False) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value > 0 or (allow_minus_one and value == -1):
+        return value
+    raise ConfigError(f"{name}={raw!r} is not a positive whole number" + (" (or -1)" if allow_minus_one else ""))
+
+
+def preference_threshold_from_env() -> int:
+    """New pairs a shadow model waits for before it trains: LEARNING_PREFERENCE_THRESHOLD, or
+    EvolutionConfig's (a small world, a test of the whole cycle, wants fewer)."""
+    return _positive_int_from_env("LEARNING_PREFERENCE_THRESHOLD", EvolutionConfig.preference_threshold)
+
+
+def training_max_steps_from_env() -> int:
+    """The training runs' default step limit: LEARNING_TRAINING_MAX_STEPS (-1: the epochs decide)."""
+    return _positive_int_from_env("LEARNING_TRAINING_MAX_STEPS", DPOTrainingConfig.max_steps, allow_minus_one=True)
+
+
 def judge_backend_from_env() -> str:
     value = os.environ.get("LEARNING_JUDGE", "heuristic")
     if value not in JUDGE_BACKENDS:

@@ -2,7 +2,10 @@
 
 import dagster as dg
 
+from learning_pipeline.automation import learning_automation_sensor, with_automation
 from learning_pipeline.capture import definitions as capture
+from learning_pipeline.cycle import definitions as cycle
+from learning_pipeline.jobs import STEP_JOBS
 from learning_pipeline.judging import definitions as judging
 from learning_pipeline.meta import definitions as meta
 from learning_pipeline.metrics import definitions as metrics
@@ -16,11 +19,12 @@ OWNERS = ["team:learning-platform"]
 
 def _catalogued(spec: dg.AssetSpec) -> dg.AssetSpec:
     """Every asset gets an owner and tags for its layer and partitioning, so the catalog can be
-    filtered (`tag:partitioning=daily`, `tag:layer=training`) without opening each asset."""
+    filtered (`tag:partitioning=daily`, `tag:layer=training`) without opening each asset; and
+    its automation condition, kept for all steps in one place (automation.py)."""
     partitions = spec.partitions_def
     partitioning = "none" if partitions is None else "daily" if isinstance(partitions, dg.TimeWindowPartitionsDefinition) else "per-model"
     tags = {"layer": spec.group_name or "default", "partitioning": partitioning, **spec.tags}
-    return spec.replace_attributes(owners=spec.owners or OWNERS, tags=tags)
+    return with_automation(spec.replace_attributes(owners=spec.owners or OWNERS, tags=tags))
 
 
 def _with_catalog(definitions: dg.Definitions) -> dg.Definitions:
@@ -44,6 +48,9 @@ defs = _with_catalog(
         training.definitions(),
         meta.definitions(),
         metrics.definitions(),
+        cycle.definitions(),
+        # The step jobs the CLI's runs go by, and the sensor that turns the declarative steps.
+        dg.Definitions(jobs=STEP_JOBS, sensors=[learning_automation_sensor]),
         dg.Definitions(resources={"learning_home": LearningHome.from_env()}),
     )
 )

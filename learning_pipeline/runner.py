@@ -85,6 +85,8 @@ def plan_stages(defs: dg.Definitions, selection: list[str] | None = None) -> lis
                 continue
             if node.partitions_def is not None and node.partitions_def != daily_partitions:
                 continue
+            if node.tags.get("learning/step") == "cycle":  # the cycle record closes a cycle, after training
+                continue
             groups[node.partitions_def is not None].append(key)
         for partitioned in (True, False):
             if not groups[partitioned]:
@@ -102,6 +104,7 @@ class PlannedRun:
 
     keys: list[dg.AssetKey]
     span: tuple[str, str] | None = None
+    job: str | None = None  # the named step job it runs as (jobs.py); None: an ephemeral asset job
 
     @property
     def tags(self) -> dict[str, str]:
@@ -223,8 +226,35 @@ def contiguous_spans(days: set[str]) -> list[tuple[str, str]]:
     return spans
 
 
+def split_by_job(defs: dg.Definitions, keys: list[dg.AssetKey], owners: dict[dg.AssetKey, str] | None = None
+                 ) -> list[tuple[str | None, list[dg.AssetKey]]]:
+    """The keys of one run (in dependency order) as runs of their step jobs, in an order that
+    still respects the dependencies: a key joins its job's last group only when none of its
+    parents sits in a later group."""
+    from learning_pipeline.jobs import job_of_asset
+
+    owners = job_of_asset(defs) if owners is None else owners
+    graph = defs.resolve_asset_graph()
+    groups: list[tuple[str | None, list[dg.AssetKey]]] = []
+    where: dict[dg.AssetKey, int] = {}
+    for key in keys:
+        job = owners.get(key)
+        last = max((i for i, (name, _) in enumerate(groups) if name == job), default=None)
+        parents_after = any(where.get(p, -1) > last for p in graph.get(key).parent_keys) if last is not None else True
+        if last is None or parents_after:
+            groups.append((job, []))
+            last = len(groups) - 1
+        groups[last][1].append(key)
+        where[key] = last
+    return groups
+
+
 def plan_runs(defs: dg.Definitions, plan: dict[dg.AssetKey, set[str] | bool], selection: list[str] | None = None) -> list[PlannedRun]:
-    """Consecutive keys of a stage with the same stale days share a run per contiguous span."""
+    """Consecutive keys of a stage with the same stale days share a run per contiguous span, one
+    per step job they belong to."""
+    from learning_pipeline.jobs import job_of_asset
+
+    owners = job_of_asset(defs)
     runs: list[PlannedRun] = []
     for stage in plan_stages(defs, selection):
         groups: list[tuple[object, list[dg.AssetKey]]] = []
@@ -237,26 +267,35 @@ def plan_runs(defs: dg.Definitions, plan: dict[dg.AssetKey, set[str] | bool], se
         for wanted, keys in groups:
             if not wanted:
                 continue
-            if stage.partitioned:
-                runs += [PlannedRun(keys, span) for span in contiguous_spans(set(wanted))]
-            else:
-                runs.append(PlannedRun(keys))
+            for job, job_keys in split_by_job(defs, keys, owners):
+                if stage.partitioned:
+                    runs += [PlannedRun(job_keys, span, job) for span in contiguous_spans(set(wanted))]
+                else:
+                    runs.append(PlannedRun(job_keys, None, job))
     return runs
+
+
+def execute(defs: dg.Definitions, instance: dg.DagsterInstance, keys: list[dg.AssetKey], job: str | None,
+            tags: dict | None = None, partition_key: str | None = None, run_config: dict | None = None):
+    """One in-process run of `keys`: as the named job when there is one (the UI shows its name),
+    else as Dagster's ephemeral asset job."""
+    config = {**QUIET_LOGS, **(run_config or {})}
+    if job is not None:
+        return defs.resolve_job_def(job).execute_in_process(
+            instance=instance, asset_selection=keys, tags=tags, partition_key=partition_key,
+            run_config=config, raise_on_error=False,
+        )
+    return dg.materialize(
+        list(defs.assets or []), selection=keys, instance=instance, resources=defs.resources or {},
+        tags=tags, partition_key=partition_key, run_config=config, raise_on_error=False,
+    )
 
 
 def materialize_runs(defs: dg.Definitions, instance: dg.DagsterInstance, runs: list[PlannedRun]):
     """Yields (run, result) as each run finishes. Stops after the first failed run: later runs
     would read what it did not write."""
     for planned in runs:
-        result = dg.materialize(
-            list(defs.assets or []),
-            selection=planned.keys,
-            instance=instance,
-            resources=defs.resources or {},
-            tags=planned.tags,
-            run_config=QUIET_LOGS,
-            raise_on_error=False,
-        )
+        result = execute(defs, instance, planned.keys, planned.job, tags=planned.tags)
         yield planned, result
         if not result.success:
             return
@@ -285,13 +324,11 @@ def train_ready_models(defs: dg.Definitions, instance: dg.DagsterInstance, run_c
     for the given requests), as the daemon would. Yields (model, result)."""
     if requests is None:
         requests, _ = ready_training_requests(defs, instance)
-    job_keys = ["training_batches", "shadow_adapter", "adapter_evaluation", "shadow_promotion"]
+    job_keys = [dg.AssetKey(k) for k in ("training_batches", "shadow_adapter", "adapter_evaluation", "shadow_promotion")]
+    job = "training_job" if any(j.name == "training_job" for j in defs.jobs or []) else None
     for request in requests:
-        result = dg.materialize(
-            list(defs.assets), selection=job_keys, partition_key=request.partition_key, tags=request.tags,
-            instance=instance, resources=defs.resources, run_config={**QUIET_LOGS, **(run_config or {})},
-            raise_on_error=False,
-        )
+        result = execute(defs, instance, job_keys, job, tags=request.tags, partition_key=request.partition_key,
+                         run_config=run_config)
         # The run has ended; its model's training lock goes back even if a step died holding it.
         release_run(result.run_id)
         yield request.partition_key, result
@@ -306,3 +343,13 @@ def materialize_stages(defs: dg.Definitions, instance: dg.DagsterInstance, parti
     """Plan what is stale and materialize it: yields (run, result) per run, as `materialize_runs`."""
     plan = stale_partitions(defs, instance, partitions_with_data, selection, changed_inputs, force=force)
     yield from materialize_runs(defs, instance, plan_runs(defs, plan, selection))
+
+
+def record_cycle(defs: dg.Definitions, instance: dg.DagsterInstance):
+    """Close the cycle (the cycle record) when traces were captured since the last record, as
+    `cycle_record_sensor` does under the daemon. Returns the run's result, or None."""
+    from learning_pipeline.cycle.record import CAPTURE_MARKER, last_record_id, latest
+
+    if latest(instance, CAPTURE_MARKER, after=last_record_id(instance)) is None:
+        return None
+    return defs.resolve_job_def("cycle_record_job").execute_in_process(instance=instance, run_config=QUIET_LOGS, raise_on_error=False)

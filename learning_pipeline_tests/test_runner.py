@@ -107,3 +107,38 @@ def test_the_repositorys_instance_config_is_in_force(tmp_path, monkeypatch, caps
     monkeypatch.setenv("DAGSTER_HOME", str(own))
     ensure_dagster_home(settings)
     assert "learning/capture" in capsys.readouterr().err
+
+
+def test_cli_runs_go_by_the_named_job_of_their_step(learning_home):
+    from learning_pipeline.capture.definitions import capture_job
+    from learning_pipeline.jobs import decision_traces_job, judging_job
+
+    judge = JudgeResource()
+    defs = dg.Definitions(
+        assets=[capture_traces, decision_traces, *build_judging_assets(judge)],
+        jobs=[capture_job, judging_job, decision_traces_job],
+        resources={"learning_home": learning_home, "judge": judge},
+    )
+    instance = dg.DagsterInstance.ephemeral()
+    _land(learning_home, *_day("2026-03-02", 1))
+    ran = _run(defs, learning_home, instance)
+    assert ran  # capture, judging, the decision join
+    jobs = sorted(r.dagster_run.job_name for r in instance.get_run_records())
+    assert jobs == ["capture_job", "decision_traces_job", "judging_job"], jobs
+    judging = instance.get_run_records(dg.RunsFilter(job_name="judging_job"))[0].dagster_run
+    assert judging.tags["dagster/asset_partition_range_start"] == "2026-03-02"
+
+
+def test_every_asset_of_a_plain_run_has_a_step_job_in_the_code_location():
+    from learning_pipeline.definitions import defs
+    from learning_pipeline.runner import plan_runs, plan_stages
+
+    days = {"2026-03-02", "2026-03-03"}
+    plan = {key: (days if stage.partitioned else True) for stage in plan_stages(defs) for key in stage.keys}
+    runs = plan_runs(defs, plan)
+    assert all(run.job for run in runs), [(run.keys, run.job) for run in runs if not run.job]
+    order = [key for run in runs for key in run.keys]
+    graph = defs.resolve_asset_graph()
+    for position, key in enumerate(order):  # split by job, the runs still follow the dependencies
+        assert not any(parent in order[position + 1:] for parent in graph.get(key).parent_keys), key
+    assert dg.AssetKey("cycle_records") not in order  # the cycle record closes a cycle, after training

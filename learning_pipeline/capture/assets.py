@@ -141,7 +141,7 @@ def capture_traces(context: dg.AssetExecutionContext, learning_home: LearningHom
         dg.AssetDep("raw_decisions", partition_mapping=dg.AllPartitionMapping()),
         dg.AssetDep("raw_decision_outcomes", partition_mapping=dg.AllPartitionMapping()),
     ],
-    automation_condition=dg.AutomationCondition.eager(),
+    # Its automation (under `make ui`) is set in learning_pipeline/automation.py with the others'.
     code_version=code_version_of("learning_pipeline.capture.decisions", "learning_pipeline.capture.processing"),
     metadata={"dagster/column_schema": table_schema_metadata(_decision_traces_schema(), "decision_traces")},
 )

@@ -7,7 +7,7 @@ import polars as pl
 
 from learning_pipeline.capture.processing import read_traces
 from learning_pipeline.code_versions import code_version_of
-from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig
+from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig, preference_threshold_from_env
 from learning_pipeline.judging.judgments import COMPARISON_SCHEMA, COMPARISONS_TABLE
 from learning_pipeline.judging.ledger import JUDGMENT_SCHEMA
 from learning_pipeline.lake import atomic_write_bytes
@@ -63,7 +63,7 @@ def pairs_from_lake(lake, rules: PairRules):
                           description="No held-out pair, build or text (per domain, normalised) is in a training "
                                       "pair, a training set or a training batch."),
     ],
-    automation_condition=dg.AutomationCondition.eager(),
+    # Its automation (under `make ui`) is set in learning_pipeline/automation.py with the others'.
     code_version=code_version_of("learning_pipeline.preferences.pairs"),
 )
 def preference_pairs(context: dg.AssetExecutionContext, learning_home: LearningHome):
@@ -122,9 +122,10 @@ def preference_pair_export(context: dg.AssetExecutionContext, learning_home: Lea
 
 
 class TrainingBatchConfig(dg.Config):
-    """The least number of new pairs a run trains on (set it lower in the launchpad to force a run)."""
+    """The least number of new pairs a run trains on (set it lower in the launchpad to force a run;
+    the default is the sensor's threshold, LEARNING_PREFERENCE_THRESHOLD when set)."""
 
-    min_new_pairs: int = EvolutionConfig.preference_threshold
+    min_new_pairs: int = preference_threshold_from_env()
 
 
 @dg.asset(

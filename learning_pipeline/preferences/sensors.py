@@ -6,7 +6,7 @@ import json
 import dagster as dg
 import polars as pl
 
-from learning_pipeline.config import SHADOW_MODELS, EvolutionConfig, RetryPolicy
+from learning_pipeline.config import SHADOW_MODELS, RetryPolicy, preference_threshold_from_env
 from learning_pipeline.preferences.pairs import PAIR_SCHEMA
 from learning_pipeline.preferences.training_ledger import held_pair_ids, new_pairs
 from learning_pipeline.resources import LearningHome
@@ -67,7 +67,7 @@ def build_preference_sensor(training_job, threshold: int | None = None, retry: R
         "failed runs are retried with backoff, and no longer after a few failures in a row.",
     )
     def preference_threshold_sensor(context: dg.SensorEvaluationContext, learning_home: LearningHome):
-        limit = threshold if threshold is not None else EvolutionConfig().preference_threshold
+        limit = threshold if threshold is not None else preference_threshold_from_env()
         requests, cursor, waiting = training_requests(context, learning_home, limit, retry)
         if not requests:
             return dg.SkipReason("; ".join(waiting) if waiting else f"no shadow model has {limit} new pairs waiting")

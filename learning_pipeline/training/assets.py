@@ -10,6 +10,7 @@ import polars as pl
 from learning_pipeline.code_versions import code_version_of
 from learning_pipeline.config import (
     SHADOW_MODELS, DPOTrainingConfig, EvolutionConfig, LearningSettings, ShadowModelSpec, TrainingSettings,
+    training_max_steps_from_env,
 )
 from learning_pipeline.metadata import redacted, redacted_md
 from learning_pipeline.preferences.assets import BATCHES_TABLE, PAIRS_TABLE, model_partitions
@@ -103,7 +104,7 @@ class TrainingRunConfig(dg.Config):
 
     learning_rate: float = DPOTrainingConfig.learning_rate
     epochs: float = DPOTrainingConfig.epochs
-    max_steps: int = DPOTrainingConfig.max_steps
+    max_steps: int = training_max_steps_from_env()  # LEARNING_TRAINING_MAX_STEPS, when set
     batch_size: int = DPOTrainingConfig.batch_size
     lora_rank: int = DPOTrainingConfig.lora_rank
     beta: float = DPOTrainingConfig.beta
