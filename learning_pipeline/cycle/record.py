@@ -20,19 +20,20 @@ from learning_pipeline.metrics.weekly import kpi_estimates
 
 CYCLES_TABLE = "cycle_records"
 CAPTURE_MARKER = "trace_quarantine"  # one materialization per captured day, with that day's line counts
-COUNT_COLUMNS = {
-    "days_captured": "Daily partitions captured in the cycle.",
-    "traces_captured": "Trace lines accepted into the lake by the cycle's captures.",
-    "lines_quarantined": "Lines the cycle's captures quarantined.",
-    "judgments_run": "Judgments asked of a judge in the cycle (ledger hits not counted).",
-    "pairs_generated": "Preference pairs that were new after the cycle's pair rebuilds.",
-    "pairs_total": "Preference pairs in the lake at the end of the cycle.",
-    "patterns_extracted": "Growth of the pattern library in the cycle's refreshes.",
-    "strategies_updated": "Strategy posteriors refitted in the cycle (0: no refresh ran).",
-    "models_trained": "Shadow-model training runs that trained a candidate.",
-    "models_promoted": "Candidates the promotion gate let through.",
-    "models_rejected": "Candidates the promotion gate held back.",
-}
+# The cycle's counts, in column order; their descriptions live in columns.py with every other table's.
+COUNT_COLUMNS = (
+    "days_captured",
+    "traces_captured",
+    "lines_quarantined",
+    "judgments_run",
+    "pairs_generated",
+    "pairs_total",
+    "patterns_extracted",
+    "strategies_updated",
+    "models_trained",
+    "models_promoted",
+    "models_rejected",
+)
 KPI_KEYS = [k.key for k in (*BUILD_KPIS, PATTERNS)]
 SCHEMA: dict[str, pl.DataType] = {
     "cycle": pl.Int64, "started_at": pl.Datetime("us", "UTC"), "ended_at": pl.Datetime("us", "UTC"),
