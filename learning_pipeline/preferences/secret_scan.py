@@ -57,21 +57,29 @@ def _detect_secrets_findings(records: list[object]) -> list[Finding]:
     from detect_secrets.core.scan import scan_file
     from detect_secrets.settings import default_settings
 
-    owner: list[int] = []  # scanned file line -> export line
+    # Each distinct text line is scanned once: prompts repeat in every pair of their decision and
+    # code lines across versions, so an export holds about 12x more lines than distinct ones
+    # (55,508 against 4,721 on 120 simulated builds). A finding maps back to every export line
+    # whose record holds that text line.
+    owners: dict[str, list[int]] = {}  # text line -> export lines holding it
+    for number, record in enumerate(records, start=1):
+        for text in _strings(record):
+            for text_line in text.splitlines() or [""]:
+                holders = owners.setdefault(text_line.replace("\r", " "), [])
+                if not holders or holders[-1] != number:
+                    holders.append(number)
+    scanned = list(owners)
     with tempfile.TemporaryDirectory(prefix="export_scan_") as folder:
         path = Path(folder) / "export_text.txt"
         with open(path, "w", encoding="utf-8") as handle:
-            for number, record in enumerate(records, start=1):
-                for text in _strings(record):
-                    for text_line in text.splitlines() or [""]:
-                        handle.write(text_line.replace("\r", " ") + "\n")
-                        owner.append(number)
+            handle.writelines(text_line + "\n" for text_line in scanned)
         with default_settings():
             found = list(scan_file(str(path)))
     return [
-        Finding(owner[secret.line_number - 1], DETECT_SECRETS, secret.type)
+        Finding(number, DETECT_SECRETS, secret.type)
         for secret in found
         if "[REDACTED:" not in (secret.secret_value or "")
+        for number in owners[scanned[secret.line_number - 1]]
     ]
 
 

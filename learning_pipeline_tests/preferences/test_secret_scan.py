@@ -46,6 +46,13 @@ def test_a_secret_only_detect_secrets_sees_is_caught():
     assert {(f.line, f.scanner) for f in findings} == {(2, DETECT_SECRETS)}
 
 
+def test_a_text_line_scanned_once_is_reported_on_every_export_line_that_holds_it():
+    # distinct text lines are scanned once: the finding must still reach each line holding it
+    secret_line = f'const signingValue = "{fake(40, "0123456789abcdef")}";'
+    lines = [export_line(secret_line), export_line(CLEAN[0]), export_line(f"{CLEAN[3]}\n{secret_line}")]
+    assert {(f.line, f.scanner) for f in scan_export_lines(lines)} == {(1, DETECT_SECRETS), (3, DETECT_SECRETS)}
+
+
 @pytest.mark.parametrize(
     "text",
     [
