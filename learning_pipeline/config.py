@@ -231,6 +231,10 @@ class LearningSettings:
     def models_dir(self) -> Path:
         return self.home / "models"
 
+    @property
+    def embedding_cache(self) -> Path:
+        return self.home / "cache" / "embeddings.parquet"
+
     @classmethod
     def from_env(cls) -> "LearningSettings":
         home = learning_home_from_env()

@@ -7,6 +7,7 @@ import polars as pl
 
 from learning_pipeline.capture.processing import read_traces
 from learning_pipeline.judging.judgments import JUDGMENTS_TABLE
+from learning_pipeline.meta.embeddings import CachedEmbedder
 from learning_pipeline.meta.pattern_sources import extract_candidates
 from learning_pipeline.meta.patterns import LIBRARY_TABLE, build_library
 from learning_pipeline.meta.resources import PatternEmbedder
@@ -136,7 +137,8 @@ def pattern_library(context: dg.AssetExecutionContext, learning_home: LearningHo
         read_traces(lake, "error_recovery"), read_traces(lake, "code_artifact"), lake.read(JUDGMENTS_TABLE),
         read_traces(lake, "design_choice"), lake.read("decision_traces"), config,
     )
-    library, report = build_library(candidates, pattern_embedder.build(), read_traces(lake, "pattern_usage"), config)
+    embedder = CachedEmbedder(pattern_embedder.build(), learning_home.settings().embedding_cache)
+    library, report = build_library(candidates, embedder, read_traces(lake, "pattern_usage"), config)
     lake.write(LIBRARY_TABLE, library.with_columns(pl.lit(dt.datetime.now(dt.timezone.utc)).alias("refreshed_at")))
     context.log.info(f"{report.patterns} patterns from {report.candidates} candidates ({report.merged} merged)")
     return dg.MaterializeResult(metadata={
@@ -146,6 +148,7 @@ def pattern_library(context: dg.AssetExecutionContext, learning_home: LearningHo
         "merged_near_duplicates": report.merged,
         "left_out_for_support": report.unsupported,
         "candidates": report.candidates,
+        "candidates_embedded_anew": embedder.misses,
         "by_category": dg.MetadataValue.json(report.by_category),
         "usage_events": report.usage_events,
         "usage_events_matched": report.usage_matched,

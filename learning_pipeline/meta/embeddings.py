@@ -7,10 +7,15 @@ searched with another's query vectors.
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import polars as pl
+
+from learning_pipeline.lake import atomic_write
 
 
 class Embedder(Protocol):
@@ -78,3 +83,40 @@ class OpenAIEmbedder:
         if not rows:
             return np.zeros((0, self.dimensions or 0), dtype=np.float32)
         return unit_rows(np.array(rows, dtype=np.float32))
+
+
+class CachedEmbedder:
+    """An embedder that remembers what it embedded, in one Parquet file keyed by the inner
+    embedder's name and a digest of the text: each refresh of the pattern library re-embeds
+    only the candidates it has not seen (the library is rebuilt from every candidate each time,
+    and embedding is most of that time: 2,949 candidates took about 110 s of MiniLM on CPU).
+    The file is a cache, written atomically; losing it costs time, never results."""
+
+    def __init__(self, inner: Embedder, path: Path):
+        self.inner, self.path = inner, Path(path)
+        self.name = inner.name
+        self.hits = self.misses = 0
+
+    def _digest(self, text: str) -> str:
+        return hashlib.sha256(f"{self.name}\x00{text}".encode()).hexdigest()
+
+    def _load(self) -> dict[str, np.ndarray]:
+        try:
+            table = pl.read_parquet(self.path)
+        except (OSError, pl.exceptions.PolarsError):  # missing or unreadable: start afresh
+            return {}
+        return {d: np.asarray(v, dtype=np.float32) for d, v in zip(table["digest"], table["vector"].to_list())}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        known = self._load()
+        digests = [self._digest(t) for t in texts]
+        missing = list(dict.fromkeys(t for t, d in zip(texts, digests) if d not in known))
+        self.misses, self.hits = len(missing), len(texts) - sum(d not in known for d in digests)
+        if missing:
+            known.update(zip((self._digest(t) for t in missing), self.inner.embed(missing)))
+            frame = pl.DataFrame({"digest": list(known), "vector": [v.tolist() for v in known.values()]},
+                                 schema={"digest": pl.String, "vector": pl.List(pl.Float32)})
+            atomic_write(self.path, frame.write_parquet)
+        if not texts:
+            return self.inner.embed([])
+        return np.stack([known[d] for d in digests]).astype(np.float32)
