@@ -564,11 +564,12 @@ def cmd_demo(args) -> int:
     configured = preference_threshold_from_env()
     threshold = demo.training_threshold or configured
     run_config = {"ops": {"training_batches": {"config": {"min_new_pairs": threshold}},
-                          "shadow_adapter": {"config": {"max_steps": demo.max_training_steps}}}}
+                          "shadow_adapter": {"config": {"max_steps": -1, "step_cap": demo.max_training_steps}}}}
     print(f"    a model trains when {threshold} new training pairs await it"
           + (f" (a demo setting: the configured threshold is {configured}, which this small world would not let "
              f"builder-coder reach twice)" if threshold != configured else " (the configured threshold)")
-          + f"; a demo training run takes at most {demo.max_training_steps} steps, to stay a few minutes on a laptop")
+          + f"; a demo training run makes one pass over its pairs in at most {demo.max_training_steps} steps, "
+             "to stay minutes on a laptop")
     report: dict = {}
     for cycle, batch in enumerate(batches, start=1):
         print(f"\n2/3 cycle {cycle}: ingesting {batch.path.name} ({batch.first_day} .. {batch.last_day}) ...")

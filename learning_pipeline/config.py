@@ -6,7 +6,9 @@ here so that a reader finds a gate threshold or a pair rule in one step.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +88,14 @@ class DPOTrainingConfig:
     qlora: bool = True  # 4-bit base weights (QLoRA) when a GPU and bitsandbytes are present
     shuffle: bool = True  # False: pairs are seen in the order given (a curriculum, easiest first)
 
+    def capped(self, records: int, step_cap: int) -> "DPOTrainingConfig":
+        """This config with `epochs` passes over `records` pairs, but at most `step_cap` steps
+        (`step_cap` <= 0, or `max_steps` set: unchanged)."""
+        if step_cap <= 0 or self.max_steps > 0:
+            return self
+        per_step = self.batch_size * self.gradient_accumulation_steps
+        return dataclasses.replace(self, max_steps=max(1, min(step_cap, math.ceil(records * self.epochs / per_step))))
+
 
 @dataclass(frozen=True)
 class TrainingSettings:
@@ -114,11 +124,13 @@ class DemoConfig:
     # in the first half of the days but only 367/419 in the second, so at 500 it would not train
     # twice (builder-architect gets about 1,900 and 2,300).
     training_threshold: int | None = 200
-    # Training steps per run, so the demo stays a few minutes on two CPU cores: each step sees a
-    # batch_size sample of the new pairs (+ replay); more pairs than steps * batch_size are
-    # sampled, not all seen.
-    # 90: at 60 (seed 5, first cycle) builder-architect cleared the longer-side baseline by 0.094 only.
-    max_training_steps: int = 90
+    # A demo training run makes one pass over its pairs (new + replay), but at most this many
+    # steps, so the demo stays minutes on two CPU cores. Measured on seed 7 (all 400 builds, from
+    # the base): builder-architect 0.711 at 90 steps, 0.725 at 150 (design 0.636 -> 0.705);
+    # builder-coder 0.751 at 45 steps, 0.769 at 90. One pass gives the coder about 48 steps and the
+    # architect 108-150, where a flat 90 gave both 90: the same time, spent where it helps.
+    # (A step of the coder's long code sequences costs about 0.86 s on one core, the architect's 0.5 s.)
+    max_training_steps: int = 150
 
 
 @dataclass(frozen=True)

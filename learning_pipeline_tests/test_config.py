@@ -26,3 +26,15 @@ def test_the_partition_start_follows_the_first_ingest_and_then_stays_put(tmp_pat
     # Configured at set-up: the variable wins.
     monkeypatch.setenv("LEARNING_PARTITION_START", "2026-01-15")
     assert partition_start_from_env(home) == "2026-01-15"
+
+
+def test_a_step_cap_makes_one_pass_over_the_pairs_but_no_more_than_the_cap():
+    from learning_pipeline.config import DPOTrainingConfig
+
+    config = DPOTrainingConfig(batch_size=16)
+    assert config.capped(767, 150).max_steps == 48  # one pass: ceil(767 / 16)
+    assert config.capped(4000, 150).max_steps == 150  # the cap
+    assert config.capped(5, 150).max_steps == 1
+    assert config.capped(767, -1) is config  # no cap: epochs decide
+    explicit = DPOTrainingConfig(max_steps=24)
+    assert explicit.capped(767, 150) is explicit  # an explicit step count is kept as it is

@@ -105,6 +105,8 @@ class TrainingRunConfig(dg.Config):
     learning_rate: float = DPOTrainingConfig.learning_rate
     epochs: float = DPOTrainingConfig.epochs
     max_steps: int = training_max_steps_from_env()  # LEARNING_TRAINING_MAX_STEPS, when set
+    # With max_steps unset: `epochs` passes over the run's pairs, but at most this many steps (<= 0: no cap).
+    step_cap: int = -1
     batch_size: int = DPOTrainingConfig.batch_size
     lora_rank: int = DPOTrainingConfig.lora_rank
     beta: float = DPOTrainingConfig.beta
@@ -114,6 +116,7 @@ class TrainingRunConfig(dg.Config):
     def settings(self) -> TrainingSettings:
         overrides = self.model_dump()
         anti_forgetting = {k: overrides.pop(k) for k in ("replay_share", "ewc_lambda")}
+        overrides.pop("step_cap")
         return TrainingSettings(dpo=dataclasses.replace(DPOTrainingConfig(), **overrides), **anti_forgetting)
 
 
@@ -156,6 +159,7 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
     else:
         chosen_replay = []
     records = [trl_record(r) for r in batch.iter_rows(named=True)] + chosen_replay
+    training = dataclasses.replace(training, dpo=training.dpo.capped(len(records), config.step_cap))
 
     version_dir = settings.adapters_dir / spec.name
     version = registry.add_candidate(spec.name, spec.base_model, spec.training_focus, run_id, version_dir, len(records))
