@@ -34,6 +34,7 @@ from learning_pipeline.training.scoring import (
     completion_logps,
     device,
     encode_pairs,
+    fit_threads,
     pad_token_id,
     preference_accuracy,
 )
@@ -145,6 +146,7 @@ def estimate_fisher(
         records = random.Random(seed).sample(list(records), max_records)
 
     base = load_base_model(base_model_path)
+    fit_threads(base.model)
     policy = PeftModel.from_pretrained(base.model, str(adapter_path), is_trainable=True).to(device()).eval()
     params = lora_parameters(policy)
     chosen, rejected = encode_pairs(base.tokenizer, records, max_length)
@@ -213,10 +215,11 @@ def consolidate_fisher(
     decay: float = 1.0,
     beta: float = 0.1,
     max_records: int = 64,
+    max_length: int | None = None,
 ) -> Path:
     """After training a version: fold its Fisher into the running one and store it next to the adapter."""
     running = load_fisher(previous_fisher) if previous_fisher is not None else None
-    new = estimate_fisher(base_model_path, adapter_dir, records, beta=beta, max_records=max_records)
+    new = estimate_fisher(base_model_path, adapter_dir, records, beta=beta, max_records=max_records, max_length=max_length)
     return save_fisher(combine_fisher(running, new, decay), Path(adapter_dir) / FISHER_FILE)
 
 
@@ -382,10 +385,12 @@ def select_replay(
 
 
 def replay_margins(
-    previous_adapter: Path, base_model_path: Path, previous_pairs: list[dict], beta: float = 0.1
+    previous_adapter: Path, base_model_path: Path, previous_pairs: list[dict], beta: float = 0.1,
+    max_length: int | None = None,
 ) -> list[float]:
-    """The previous adapter's implicit-reward margin on each earlier pair (against the base), for `select_replay`."""
-    return preference_accuracy(previous_adapter, base_model_path, previous_pairs, beta=beta)["margins"]
+    """The previous adapter's implicit-reward margin on each earlier pair (against the base), for
+    `select_replay`; `max_length` as in training, so a pair is scored on the tokens it was trained on."""
+    return preference_accuracy(previous_adapter, base_model_path, previous_pairs, beta=beta, max_length=max_length)["margins"]
 
 
 __all__ = [

@@ -154,7 +154,8 @@ def shadow_adapter(context: dg.AssetExecutionContext, config: TrainingRunConfig,
         from learning_pipeline.training.anti_forgetting import replay_margins, select_replay
 
         previous = [trl_record(r) for r in replay.iter_rows(named=True)]
-        margins = replay_margins(Path(champion["adapter_path"]), Path(base), previous)
+        margins = replay_margins(Path(champion["adapter_path"]), Path(base), previous, beta=training.dpo.beta,
+                                 max_length=training.dpo.max_length)
         chosen_replay = select_replay(previous, margins, training.replay_share, batch.height)
     else:
         chosen_replay = []

@@ -140,7 +140,7 @@ def run(extras: dict, log, report) -> dict:
         previous_fisher = Path(extras["previous_adapter"]) / FISHER_FILE if extras.get("previous_adapter") else None
         records = [json.loads(line) for line in train_path.read_text().splitlines() if line.strip()]
         consolidate_fisher(base, output_dir, records, previous_fisher if previous_fisher and previous_fisher.exists() else None,
-                           beta=config.beta)
+                           beta=config.beta, max_length=config.max_length)
         log("running Fisher updated for EWC")
     summary = {k: v for k, v in metrics.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)}
     write_metrics(output_dir, summary)
