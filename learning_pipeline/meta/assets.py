@@ -137,7 +137,7 @@ def pattern_library(context: dg.AssetExecutionContext, learning_home: LearningHo
         read_traces(lake, "error_recovery"), read_traces(lake, "code_artifact"), lake.read(JUDGMENTS_TABLE),
         read_traces(lake, "design_choice"), lake.read("decision_traces"), config,
     )
-    embedder = CachedEmbedder(pattern_embedder.build(), learning_home.settings().embedding_cache)
+    embedder = CachedEmbedder(pattern_embedder.embedder_name(), pattern_embedder.build, learning_home.settings().embedding_cache)
     library, report = build_library(candidates, embedder, read_traces(lake, "pattern_usage"), config)
     lake.write(LIBRARY_TABLE, library.with_columns(pl.lit(dt.datetime.now(dt.timezone.utc)).alias("refreshed_at")))
     context.log.info(f"{report.patterns} patterns from {report.candidates} candidates ({report.merged} merged)")
@@ -152,7 +152,7 @@ def pattern_library(context: dg.AssetExecutionContext, learning_home: LearningHo
         "by_category": dg.MetadataValue.json(report.by_category),
         "usage_events": report.usage_events,
         "usage_events_matched": report.usage_matched,
-        "embedder": library.get_column("embedder").first() if library.height else pattern_embedder.backend,
+        "embedder": embedder.name,
         "preview": markdown_preview(library.sort("source_count", descending=True),
                                     ["category", "name", "source_count", "usage_count", "success_rate"], rows=10),
     })

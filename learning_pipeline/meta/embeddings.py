@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -69,9 +70,13 @@ class OpenAIEmbedder:
 
         self.client = OpenAI(base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=3)
         self.model = model
-        self.name = f"openai:{model}" + (f":{dimensions}" if dimensions else "")
+        self.name = self.name_for(model, dimensions)
         self.batch_size = batch_size
         self.dimensions = dimensions
+
+    @staticmethod
+    def name_for(model: str, dimensions: int | None = None) -> str:
+        return f"openai:{model}" + (f":{dimensions}" if dimensions else "")
 
     def embed(self, texts: list[str]) -> np.ndarray:
         rows: list[list[float]] = []
@@ -90,12 +95,22 @@ class CachedEmbedder:
     embedder's name and a digest of the text: each refresh of the pattern library re-embeds
     only the candidates it has not seen (the library is rebuilt from every candidate each time,
     and embedding is most of that time: 2,949 candidates took about 110 s of MiniLM on CPU).
-    The file is a cache, written atomically; losing it costs time, never results."""
+    The file is a cache, written atomically; losing it costs time, never results. The inner
+    embedder is built on the first miss only: loading MiniLM takes some 9 s, a refresh with
+    nothing new to embed none."""
 
-    def __init__(self, inner: Embedder, path: Path):
-        self.inner, self.path = inner, Path(path)
-        self.name = inner.name
+    def __init__(self, name: str, build: Callable[[], Embedder], path: Path):
+        self.name, self._build, self.path = name, build, Path(path)
+        self._inner: Embedder | None = None
         self.hits = self.misses = 0
+
+    @property
+    def inner(self) -> Embedder:
+        if self._inner is None:
+            self._inner = self._build()
+            if self._inner.name != self.name:
+                raise ValueError(f"embedder {self._inner.name!r} built where {self.name!r} was expected")
+        return self._inner
 
     def _digest(self, text: str) -> str:
         return hashlib.sha256(f"{self.name}\x00{text}".encode()).hexdigest()
@@ -118,5 +133,5 @@ class CachedEmbedder:
                                  schema={"digest": pl.String, "vector": pl.List(pl.Float32)})
             atomic_write(self.path, frame.write_parquet)
         if not texts:
-            return self.inner.embed([])
+            return np.zeros((0, 0), dtype=np.float32)
         return np.stack([known[d] for d in digests]).astype(np.float32)

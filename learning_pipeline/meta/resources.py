@@ -26,6 +26,12 @@ class PatternEmbedder(dg.ConfigurableResource):
             api_key=dg.EnvVar("OPENAI_API_KEY") if backend == "openai" and "OPENAI_API_KEY" in os.environ else None,
         )
 
+    def embedder_name(self) -> str:
+        """The name `build()`'s embedder will carry, known without loading it."""
+        from learning_pipeline.meta.embeddings import MiniLMEmbedder, OpenAIEmbedder
+
+        return MiniLMEmbedder.name if self.backend == "minilm" else OpenAIEmbedder.name_for(self.model)
+
     def build(self) -> Embedder:
         api_key = self.api_key.get_value() if isinstance(self.api_key, dg.EnvVar) else self.api_key
         if self.backend == "minilm":

@@ -21,10 +21,10 @@ class CountingEmbedder:
 def test_a_second_refresh_embeds_only_new_texts_and_returns_the_same_vectors(tmp_path):
     path = tmp_path / "cache" / "embeddings.parquet"
     inner = CountingEmbedder()
-    first = CachedEmbedder(inner, path).embed(["alpha", "beta", "alpha"])
+    first = CachedEmbedder(inner.name, lambda: inner, path).embed(["alpha", "beta", "alpha"])
     assert inner.calls == [["alpha", "beta"]]  # duplicates within one call are embedded once
 
-    again = CachedEmbedder(inner, path)  # a new process: the cache is read from disk
+    again = CachedEmbedder(inner.name, lambda: inner, path)  # a new process: the cache is read from disk
     second = again.embed(["beta", "gamma", "alpha"])
     assert inner.calls[-1] == ["gamma"] and (again.hits, again.misses) == (2, 1)
     np.testing.assert_array_equal(second[0], first[1])
@@ -34,9 +34,9 @@ def test_a_second_refresh_embeds_only_new_texts_and_returns_the_same_vectors(tmp
 
 def test_another_embedder_never_reads_the_first_ones_vectors(tmp_path):
     path = tmp_path / "embeddings.parquet"
-    CachedEmbedder(CountingEmbedder("model-a"), path).embed(["alpha"])
+    CachedEmbedder("model-a", lambda: CountingEmbedder("model-a"), path).embed(["alpha"])
     other = CountingEmbedder("model-b")
-    CachedEmbedder(other, path).embed(["alpha"])
+    CachedEmbedder("model-b", lambda: other, path).embed(["alpha"])
     assert other.calls == [["alpha"]]
 
 
@@ -44,5 +44,16 @@ def test_an_unreadable_cache_is_rebuilt(tmp_path):
     path = tmp_path / "embeddings.parquet"
     path.write_bytes(b"not parquet")
     inner = CountingEmbedder()
-    assert CachedEmbedder(inner, path).embed(["alpha"]).shape == (1, 3)
-    assert CachedEmbedder(inner, path).embed(["alpha"]).shape == (1, 3) and len(inner.calls) == 1
+    assert CachedEmbedder(inner.name, lambda: inner, path).embed(["alpha"]).shape == (1, 3)
+    assert CachedEmbedder(inner.name, lambda: inner, path).embed(["alpha"]).shape == (1, 3) and len(inner.calls) == 1
+
+
+def test_nothing_new_to_embed_builds_no_embedder(tmp_path):
+    path = tmp_path / "embeddings.parquet"
+    inner = CountingEmbedder()
+    CachedEmbedder("fake", lambda: inner, path).embed(["alpha"])
+
+    def refuse():
+        raise AssertionError("the embedder was loaded with every text in the cache")
+
+    assert CachedEmbedder("fake", refuse, path).embed(["alpha"]).shape == (1, 3)
