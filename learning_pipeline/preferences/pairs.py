@@ -11,13 +11,13 @@ pair is missing.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 
 import polars as pl
+from rapidfuzz import fuzz
 
 from learning_pipeline.preferences.injection import injection_reasons
 from learning_pipeline.preferences.split import FLAGGED, ContentSplit, Sighting, is_held_out, normalise
@@ -119,12 +119,13 @@ class PairBatch:
 
 
 def nearly_identical(a: str, b: str, ratio: float) -> bool:
+    """2 * LCS / (len a + len b) >= ratio on the normalised sides (rapidfuzz's Indel similarity:
+    the longest common subsequence, where difflib's ratio counted greedy matching blocks, a lower
+    bound of it, in quadratic Python time on long code)."""
     a, b = normalise(a), normalise(b)
     if a == b:
         return True
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    # quick_ratio is an upper bound: most pairs are decided without the quadratic ratio().
-    return matcher.quick_ratio() >= ratio and matcher.ratio() >= ratio
+    return fuzz.ratio(a, b, score_cutoff=ratio * 100) > 0
 
 
 def _hash(*parts: str) -> str:
