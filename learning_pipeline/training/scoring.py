@@ -15,6 +15,7 @@ module, so the tokenisation and the scoring are the same wherever a margin is co
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,41 +68,41 @@ def score_models(
     if "base" in policies:
         raise ValueError('"base" names the base model\'s own scores; label the policies otherwise')
     base = load_base_model(base_model_path)
-    fit_threads(base.model)
-    where = device()
-    model = base.model.to(where).eval()
-    chosen, rejected = encode_pairs(base.tokenizer, records, max_length)
-    pad_id = pad_token_id(base.tokenizer)
+    with threads_for(base.model):
+        where = device()
+        model = base.model.to(where).eval()
+        chosen, rejected = encode_pairs(base.tokenizer, records, max_length)
+        pad_id = pad_token_id(base.tokenizer)
 
-    def scores(m) -> CompletionLogps:
-        return CompletionLogps(
-            chosen=sequence_logps(m, chosen, pad_id, batch_size),
-            rejected=sequence_logps(m, rejected, pad_id, batch_size),
-            chosen_tokens=[n for _, n in chosen],
-            rejected_tokens=[n for _, n in rejected],
-        )
+        def scores(m) -> CompletionLogps:
+            return CompletionLogps(
+                chosen=sequence_logps(m, chosen, pad_id, batch_size),
+                rejected=sequence_logps(m, rejected, pad_id, batch_size),
+                chosen_tokens=[n for _, n in chosen],
+                rejected_tokens=[n for _, n in rejected],
+            )
 
-    reference = scores(model)
-    result: dict[str, CompletionLogps] = {}
-    peft_model = None
-    for index, (label, path) in enumerate(policies.items()):
-        if path is None:
-            result[label] = reference
-            continue
-        path = Path(path)
-        if not (path / "adapter_config.json").is_file():  # a full model: scored on its own
-            result[label] = scores(load_base_model(path).model.to(where).eval())
-            continue
-        name = f"policy{index}"
-        if peft_model is None:
-            from peft import PeftModel
+        reference = scores(model)
+        result: dict[str, CompletionLogps] = {}
+        peft_model = None
+        for index, (label, path) in enumerate(policies.items()):
+            if path is None:
+                result[label] = reference
+                continue
+            path = Path(path)
+            if not (path / "adapter_config.json").is_file():  # a full model: scored on its own
+                result[label] = scores(load_base_model(path).model.to(where).eval())
+                continue
+            name = f"policy{index}"
+            if peft_model is None:
+                from peft import PeftModel
 
-            peft_model = PeftModel.from_pretrained(model, str(path), adapter_name=name)  # wraps the base in place
-        else:
-            peft_model.load_adapter(str(path), adapter_name=name)
-        peft_model.set_adapter(name)
-        result[label] = scores(peft_model.to(where).eval())
-    return {"base": reference, **result}
+                peft_model = PeftModel.from_pretrained(model, str(path), adapter_name=name)  # wraps the base in place
+            else:
+                peft_model.load_adapter(str(path), adapter_name=name)
+            peft_model.set_adapter(name)
+            result[label] = scores(peft_model.to(where).eval())
+        return {"base": reference, **result}
 
 
 def preference_accuracy(
@@ -258,3 +259,18 @@ def fit_threads(model) -> None:
     hidden = getattr(getattr(model, "config", None), "hidden_size", None)
     if not torch.cuda.is_available() and hidden is not None and hidden < SINGLE_THREAD_BELOW_HIDDEN:
         torch.set_num_threads(1)
+
+
+@contextlib.contextmanager
+def threads_for(model):
+    """`fit_threads` for the length of a block, for a process that goes on to other work: the
+    Dagster process scores held-out pairs in process, then embeds patterns with MiniLM, which
+    wants every core (one thread left behind made the demo's second pattern refresh 2x slower)."""
+    import torch
+
+    before = torch.get_num_threads()
+    fit_threads(model)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
