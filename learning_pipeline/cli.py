@@ -216,7 +216,12 @@ def train_models(quiet: bool = False, run_config: dict | None = None, threshold:
     instance = dg.DagsterInstance.get()
     requests, why_not = ready_training_requests(defs, instance, threshold)
     ok, trained = True, 0
-    for model, result in train_ready_models(defs, instance, run_config, requests):
+    def starting(model: str) -> None:
+        if not quiet:
+            print(f"    {model}: training, evaluating and gating (minutes on a CPU; each step's loss is in the run's log) ...",
+                  flush=True)
+
+    for model, result in train_ready_models(defs, instance, run_config, requests, starting=starting):
         trained += 1
         skipped = instance.get_run_by_id(result.run_id).tags.get(SKIP_REASON_TAG)
         if skipped:

@@ -319,14 +319,17 @@ def ready_training_requests(defs: dg.Definitions, instance: dg.DagsterInstance,
 
 
 def train_ready_models(defs: dg.Definitions, instance: dg.DagsterInstance, run_config: dict | None = None,
-                       requests: list[dg.RunRequest] | None = None):
+                       requests: list[dg.RunRequest] | None = None, starting=None):
     """Run the training job in process for each shadow model the preference sensor asks for (or
-    for the given requests), as the daemon would. Yields (model, result)."""
+    for the given requests), as the daemon would. Yields (model, result); `starting(model)` is
+    called before each run (a run takes minutes on a CPU)."""
     if requests is None:
         requests, _ = ready_training_requests(defs, instance)
     job_keys = [dg.AssetKey(k) for k in ("training_batches", "shadow_adapter", "adapter_evaluation", "shadow_promotion")]
     job = "training_job" if any(j.name == "training_job" for j in defs.jobs or []) else None
     for request in requests:
+        if starting is not None:
+            starting(request.partition_key)
         result = execute(defs, instance, job_keys, job, tags=request.tags, partition_key=request.partition_key,
                          run_config=run_config)
         # The run has ended; its model's training lock goes back even if a step died holding it.
