@@ -102,7 +102,7 @@ class CachedEmbedder:
     def __init__(self, name: str, build: Callable[[], Embedder], path: Path):
         self.name, self._build, self.path = name, build, Path(path)
         self._inner: Embedder | None = None
-        self.hits = self.misses = 0
+        self.misses = 0  # distinct texts the last call embedded anew
 
     @property
     def inner(self) -> Embedder:
@@ -126,7 +126,7 @@ class CachedEmbedder:
         known = self._load()
         digests = [self._digest(t) for t in texts]
         missing = list(dict.fromkeys(t for t, d in zip(texts, digests) if d not in known))
-        self.misses, self.hits = len(missing), len(texts) - sum(d not in known for d in digests)
+        self.misses = len(missing)
         if missing:
             known.update(zip((self._digest(t) for t in missing), self.inner.embed(missing)))
             frame = pl.DataFrame({"digest": list(known), "vector": [v.tolist() for v in known.values()]},
